@@ -1,0 +1,792 @@
+//! [`TtlCache`]: the sharded, size-bounded, TTL-expiring concurrent cache.
+
+use std::borrow::Borrow;
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use dashmap::mapref::entry::Entry as MapEntry;
+use dashmap::DashMap;
+
+use crate::builder::TtlCacheBuilder;
+use crate::clock::{duration_to_ticks, Clock, Tick, NEVER, TICKS_PER_SECOND};
+use crate::entry::Entry;
+use crate::flight::{self, Flight, Join};
+use crate::policy::{Probe, Removal, Segment, Store};
+use crate::stats::{CacheStats, Counter, Counters};
+
+/// The hasher a cache uses unless told otherwise: foldhash, seeded randomly per process.
+/// It resists hash flooding (its seed is secret) and is several times faster than SipHash on
+/// small keys.
+pub type DefaultHashBuilder = foldhash::fast::RandomState;
+
+pub(crate) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u64 + Send + Sync>;
+
+/// A segment holds at least this many entries, so that small caches keep one policy (and
+/// its hit ratio) instead of many tiny ones.
+const MIN_SEGMENT_CAPACITY: u64 = 512;
+/// Entries pre-allocated at most: a huge `max_size` must not reserve memory it may never use.
+const MAX_PREALLOCATED: usize = 1024;
+
+/// A thread-safe, size-bounded cache whose entries expire after a time to live.
+///
+/// `TtlCache` is `Send + Sync`; share it through an `Arc` (or a `static`). Values are
+/// returned as clones, so wrap large values in an `Arc`.
+///
+/// # How it works
+///
+/// Entries live in a sharded [`DashMap`]. A hit takes one shard's *read* lock, compares the
+/// entry's deadline with a coarse clock (see [`Clock`]) and bumps a relaxed atomic access
+/// counter in the entry: no exclusive lock, no write to shared memory once the counter
+/// saturates. Writers lock one of a few *segments*, each of which runs its own eviction
+/// policy (W-TinyLFU: an admission window and a frequency sketch in front of a CLOCK queue)
+/// over its share of `max_size`.
+///
+/// # Bounds
+///
+/// Once an insert returns, the cache holds at most `max_size` entries (or `max_weight` of
+/// weight): the bound is kept per segment, and a segment evicts before its insert returns,
+/// under its lock, so the bound holds under concurrent inserts too. Expired entries count
+/// until they are dropped, which happens when they are read, when their segment needs room
+/// (expired entries go before live ones), in a sweep that an insert runs once per cleanup
+/// interval, and in [`cleanup_expired`](Self::cleanup_expired).
+///
+/// # Locking
+///
+/// No method holds any lock while it runs user code (loaders, `retain`'s predicate), except
+/// that the weigher and `K`'s and `V`'s `Hash`, `Eq` and `Clone` run under a shard lock, so
+/// they must not use the cache.
+///
+/// # Examples
+///
+/// ```
+/// use cachekit::TtlCache;
+/// use std::time::Duration;
+///
+/// let cache: TtlCache<String, u64> = TtlCache::new(1000, Duration::from_secs(3600));
+/// cache.insert("a".to_string(), 1);
+/// cache.insert_with_ttl("b".to_string(), 2, Duration::from_secs(5));
+/// assert_eq!(cache.get("a"), Some(1));
+/// assert_eq!(cache.get_or_insert_with("c".to_string(), || 3), 3);
+/// cache.retain(|key, _| !key.starts_with("user:"));
+/// assert_eq!(cache.len(), 3);
+/// ```
+pub struct TtlCache<K, V, S = DefaultHashBuilder> {
+    map: DashMap<K, Entry<V>, S>,
+    segments: Box<[Mutex<Segment<K>>]>,
+    segment_shift: u32,
+    flights: DashMap<K, Arc<Flight<V>>, S>,
+    hasher: S,
+    clock: Clock,
+    ttl: Duration,
+    ttl_ticks: Tick,
+    max_size: usize,
+    max_weight: Option<u64>,
+    weigher: Option<Weigher<K, V>>,
+    cleanup_interval: Tick,
+    next_cleanup: AtomicU64,
+    counters: Counters,
+}
+
+impl<K, V, S> fmt::Debug for TtlCache<K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TtlCache")
+            .field("max_size", &self.max_size)
+            .field("ttl", &self.ttl)
+            .field("segments", &self.segments.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K, V> TtlCache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// A cache of at most `max_size` entries that live for `ttl` each.
+    ///
+    /// ```
+    /// use cachekit::TtlCache;
+    /// use std::time::Duration;
+    ///
+    /// let cache: TtlCache<String, u64> = TtlCache::new(1000, Duration::from_secs(3600));
+    /// assert_eq!(cache.stats().max_size, 1000);
+    /// ```
+    pub fn new(max_size: usize, ttl: Duration) -> Self {
+        Self::builder().max_size(max_size).ttl(ttl).build()
+    }
+
+    /// A builder for every other setting: clock, weigher, cleanup interval, hasher.
+    ///
+    /// ```
+    /// use cachekit::TtlCache;
+    /// use std::time::Duration;
+    ///
+    /// let cache = TtlCache::<String, u64>::builder()
+    ///     .max_size(1000)
+    ///     .ttl(Duration::from_secs(1800))
+    ///     .build();
+    /// assert_eq!(cache.stats().ttl, Duration::from_secs(1800));
+    /// ```
+    pub fn builder() -> TtlCacheBuilder<K, V> {
+        TtlCacheBuilder::default()
+    }
+}
+
+impl<K, V, S> TtlCache<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: BuildHasher + Clone + Send + Sync + 'static,
+{
+    pub(crate) fn from_builder(builder: TtlCacheBuilder<K, V, S>) -> Self {
+        let capacity = match (&builder.weigher, builder.max_weight) {
+            (Some(_), Some(max_weight)) => max_weight,
+            (Some(_), None) => builder.max_size as u64,
+            (None, Some(max_weight)) => max_weight.min(builder.max_size as u64),
+            (None, None) => builder.max_size as u64,
+        };
+        // A weighted cache keeps one segment: an entry may weigh up to the whole bound.
+        let segment_count = if builder.weigher.is_some() {
+            1
+        } else {
+            segment_count(capacity)
+        };
+        let cleanup_interval = duration_to_ticks(builder.cleanup_interval);
+        // Sweeping a segment because one entry expired is O(segment), so at most once per
+        // second (or per cleanup interval, if shorter).
+        let min_sweep_gap = cleanup_interval.min(TICKS_PER_SECOND);
+        let segments = (0..segment_count as u64)
+            .map(|i| {
+                let share = capacity / segment_count as u64
+                    + u64::from(i < capacity % segment_count as u64);
+                Mutex::new(Segment::new(share, min_sweep_gap))
+            })
+            .collect();
+        let shards = shard_count(segment_count);
+        let preallocated = builder.max_size.min(MAX_PREALLOCATED);
+        let now = builder.clock.now();
+        Self {
+            map: DashMap::with_capacity_and_hasher_and_shard_amount(
+                preallocated,
+                builder.hasher.clone(),
+                shards,
+            ),
+            segments,
+            segment_shift: 64 - segment_count.trailing_zeros(),
+            flights: DashMap::with_hasher_and_shard_amount(builder.hasher.clone(), shards),
+            hasher: builder.hasher,
+            clock: builder.clock,
+            ttl: builder.ttl,
+            ttl_ticks: duration_to_ticks(builder.ttl),
+            max_size: builder.max_size,
+            max_weight: builder.weigher.as_ref().map(|_| capacity),
+            weigher: builder.weigher,
+            cleanup_interval,
+            next_cleanup: AtomicU64::new(now.saturating_add(cleanup_interval)),
+            counters: Counters::new(),
+        }
+    }
+
+    /// The value stored for `key`, cloned, if it is there and has not expired.
+    ///
+    /// Counts a hit or a miss. Locks: one shard read lock while it clones the value (reads
+    /// of other keys in that shard proceed; writes to it wait). An expired entry found here
+    /// is removed, which briefly takes its segment's lock.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<String, u64>::new(10, std::time::Duration::from_secs(60));
+    /// cache.insert("a".to_string(), 1);
+    /// assert_eq!(cache.get("a"), Some(1)); // a `&str` looks up a `String` key
+    /// assert_eq!(cache.get("b"), None);
+    /// ```
+    #[inline]
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let now = self.clock.now();
+        let found = self.lookup(key, now);
+        self.counters.add(
+            if found.is_some() {
+                Counter::Hit
+            } else {
+                Counter::Miss
+            },
+            1,
+        );
+        found
+    }
+
+    /// The value for `key` without counting a hit or a miss; drops it if expired.
+    #[inline]
+    fn lookup<Q>(&self, key: &Q, now: Tick) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let expired = {
+            let entry = self.map.get(key)?;
+            match entry.touch(now) {
+                Some(()) => return Some(entry.value.clone()),
+                None => true,
+            }
+        };
+        if expired {
+            self.remove_if_expired(key, now);
+        }
+        None
+    }
+
+    /// Whether a live entry for `key` is stored. Counts a hit or a miss like
+    /// [`get`](Self::get), without cloning the value.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<&str, u64>::new(10, std::time::Duration::from_secs(60));
+    /// cache.insert("a", 1);
+    /// assert!(cache.contains_key("a"));
+    /// assert!(!cache.contains_key("b"));
+    /// ```
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let now = self.clock.now();
+        let live = match self.map.get(key) {
+            Some(entry) => entry.touch(now).is_some(),
+            None => false,
+        };
+        if !live {
+            self.remove_if_expired(key, now);
+        }
+        self.counters
+            .add(if live { Counter::Hit } else { Counter::Miss }, 1);
+        live
+    }
+
+    /// Stores `value` for `key` with the cache's TTL, replacing any previous value, and
+    /// evicts as needed to stay within the bound.
+    ///
+    /// Locks: the key's segment (other writers to it wait), inside which one shard write lock
+    /// per map operation. Once per cleanup interval an insert also sweeps every segment.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, &str>::new(10, std::time::Duration::from_secs(60));
+    /// cache.insert(1, "one");
+    /// cache.insert(1, "uno");
+    /// assert_eq!(cache.get(&1), Some("uno"));
+    /// ```
+    pub fn insert(&self, key: K, value: V) {
+        self.insert_for(key, value, self.ttl_ticks);
+    }
+
+    /// Like [`insert`](Self::insert), with this entry's own TTL. A zero TTL stores nothing
+    /// (and drops any previous value for `key`); `Duration::MAX` never expires.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, Duration::from_secs(3600));
+    /// cache.insert_with_ttl(1, 1, Duration::from_secs(5));
+    /// assert_eq!(cache.get(&1), Some(1));
+    /// ```
+    pub fn insert_with_ttl(&self, key: K, value: V, ttl: Duration) {
+        self.insert_for(key, value, duration_to_ticks(ttl));
+    }
+
+    /// Stores every pair, as [`insert`](Self::insert) would one by one (for warm-up).
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// cache.insert_many((0..3).map(|i| (i, i * 10)));
+    /// assert_eq!(cache.get_many(&[0, 2, 7]), vec![Some(0), Some(20), None]);
+    /// ```
+    pub fn insert_many(&self, entries: impl IntoIterator<Item = (K, V)>) {
+        for (key, value) in entries {
+            self.insert(key, value);
+        }
+    }
+
+    /// Looks up every key, as [`get`](Self::get) would one by one.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// cache.insert(1, 10);
+    /// assert_eq!(cache.get_many(&[1, 2]), vec![Some(10), None]);
+    /// ```
+    pub fn get_many(&self, keys: &[K]) -> Vec<Option<V>> {
+        keys.iter().map(|key| self.get(key)).collect()
+    }
+
+    /// Removes `key`'s entry and returns its value if it was live.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// cache.insert(1, 10);
+    /// assert_eq!(cache.remove(&1), Some(10));
+    /// assert_eq!(cache.remove(&1), None);
+    /// ```
+    pub fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let now = self.clock.now();
+        let mut segment = self.segment_of(self.hasher.hash_one(key));
+        let (key, entry) = self.map.remove(key)?;
+        segment.on_remove(self.weigh(&key, &entry.value));
+        (!entry.is_expired(now)).then_some(entry.value)
+    }
+
+    /// The value for `key`, running `loader` to make and store it if absent.
+    ///
+    /// # Concurrent calls on the same key
+    ///
+    /// Single-flight: while one caller's `loader` runs, other callers for the same key wait
+    /// for it and receive its value; the loader runs once. No lock is held while it runs, so
+    /// it may use this cache for other keys. If it panics, nothing is cached, the panic
+    /// reaches its caller, and one waiting caller takes over with its own loader.
+    ///
+    /// # Panics
+    ///
+    /// If `loader` asks this cache for the same key on the same thread (directly or through
+    /// another `get_or_insert_with`): that would wait for itself forever, so it panics with a
+    /// message that says so.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// assert_eq!(cache.get_or_insert_with(1, || 10), 10);
+    /// assert_eq!(cache.get_or_insert_with(1, || unreachable!()), 10);
+    /// ```
+    pub fn get_or_insert_with(&self, key: K, loader: impl FnOnce() -> V) -> V {
+        match self.try_get_or_insert_with(key, || Ok::<V, Infallible>(loader())) {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Like [`get_or_insert_with`](Self::get_or_insert_with) for a fallible loader: an `Err`
+    /// is returned to this caller and nothing is cached; callers waiting on this load then
+    /// run their own loaders.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// let failed: Result<u32, String> = cache.try_get_or_insert_with(1, || Err("down".into()));
+    /// assert_eq!(failed, Err("down".to_string()));
+    /// assert_eq!(cache.try_get_or_insert_with(1, || Ok::<_, String>(7)), Ok(7));
+    /// ```
+    pub fn try_get_or_insert_with<E>(
+        &self,
+        key: K,
+        loader: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        if let Some(value) = self.get(&key) {
+            return Ok(value);
+        }
+        loop {
+            match flight::join(&self.flights, &key) {
+                Join::Follower(flight) => {
+                    if let Some(value) = flight.wait() {
+                        return Ok(value);
+                    }
+                }
+                Join::Leader(leadership) => {
+                    // The previous leader may have stored the value between our miss and
+                    // our joining.
+                    if let Some(value) = self.lookup(&key, self.clock.now()) {
+                        leadership.finish(value.clone());
+                        return Ok(value);
+                    }
+                    let value = leadership.run(loader)?;
+                    self.insert(key, value.clone());
+                    leadership.finish(value.clone());
+                    return Ok(value);
+                }
+            }
+        }
+    }
+
+    /// The async form of [`get_or_insert_with`](Self::get_or_insert_with): `loader` is a
+    /// future, awaited only if the key is absent and no other caller is loading it.
+    /// Waiting callers await without blocking their thread.
+    ///
+    /// # Cancellation
+    ///
+    /// If the loading caller's future is dropped before it completes, nothing is cached and
+    /// one waiting caller takes over.
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     use std::task::{Context, Poll, Waker};
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = Context::from_waker(Waker::noop());
+    /// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+    /// # }
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// let value = block_on(cache.get_or_insert_with_async(1, async { 5 }));
+    /// assert_eq!(value, 5);
+    /// ```
+    pub async fn get_or_insert_with_async(&self, key: K, loader: impl Future<Output = V>) -> V {
+        let loader = async { Ok::<V, Infallible>(loader.await) };
+        match self.try_get_or_insert_with_async(key, loader).await {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
+    }
+
+    /// The async form of [`try_get_or_insert_with`](Self::try_get_or_insert_with).
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     use std::task::{Context, Poll, Waker};
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = Context::from_waker(Waker::noop());
+    /// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+    /// # }
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// let failed = block_on(cache.try_get_or_insert_with_async(1, async { Err("down") }));
+    /// assert_eq!(failed, Err("down"));
+    /// assert_eq!(cache.get(&1), None);
+    /// ```
+    pub async fn try_get_or_insert_with_async<E>(
+        &self,
+        key: K,
+        loader: impl Future<Output = Result<V, E>>,
+    ) -> Result<V, E> {
+        if let Some(value) = self.get(&key) {
+            return Ok(value);
+        }
+        let mut loader = std::pin::pin!(loader);
+        loop {
+            match flight::join(&self.flights, &key) {
+                Join::Follower(flight) => {
+                    if let Some(value) = flight.wait_async().await {
+                        return Ok(value);
+                    }
+                }
+                Join::Leader(leadership) => {
+                    if let Some(value) = self.lookup(&key, self.clock.now()) {
+                        leadership.finish(value.clone());
+                        return Ok(value);
+                    }
+                    let value = leadership.run_async(loader.as_mut()).await?;
+                    self.insert(key, value.clone());
+                    leadership.finish(value.clone());
+                    return Ok(value);
+                }
+            }
+        }
+    }
+
+    /// Keeps only the entries for which `keep(key, value)` is true (pattern invalidation).
+    /// Expired entries are dropped too.
+    ///
+    /// `keep` runs with no lock held, on clones of the entries, so it may use the cache. An
+    /// entry inserted or replaced while `retain` runs may be kept or dropped.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<String, u32>::new(10, std::time::Duration::from_secs(60));
+    /// cache.insert("user:1".to_string(), 1);
+    /// cache.insert("post:1".to_string(), 2);
+    /// cache.retain(|key, _| !key.starts_with("user:"));
+    /// assert_eq!(cache.get("user:1"), None);
+    /// assert_eq!(cache.get("post:1"), Some(2));
+    /// ```
+    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        for index in 0..self.segments.len() {
+            let now = self.clock.now();
+            let snapshot: Vec<(K, Option<V>)> = {
+                let segment = lock(&self.segments[index]);
+                segment
+                    .keys()
+                    .filter_map(|key| {
+                        let entry = self.map.get(key)?;
+                        let value = (!entry.is_expired(now)).then(|| entry.value.clone());
+                        Some((key.clone(), value))
+                    })
+                    .collect()
+            };
+            for (key, value) in snapshot {
+                if !value.is_some_and(|value| keep(&key, &value)) {
+                    self.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Removes every expired entry now and returns how many it removed.
+    ///
+    /// Locks each segment in turn; O(entries).
+    ///
+    /// ```
+    /// use cachekit::{MockClock, TtlCache};
+    /// use std::time::Duration;
+    ///
+    /// let clock = MockClock::new();
+    /// let cache = TtlCache::<u32, u32>::builder().clock(clock.clone()).build();
+    /// cache.insert_with_ttl(1, 1, Duration::from_secs(1));
+    /// cache.insert_with_ttl(2, 2, Duration::from_secs(100));
+    /// clock.advance(Duration::from_secs(2));
+    /// assert_eq!(cache.cleanup_expired(), 1);
+    /// assert_eq!(cache.len(), 1);
+    /// ```
+    pub fn cleanup_expired(&self) -> usize {
+        let now = self.clock.now();
+        self.segments
+            .iter()
+            .map(|segment| lock(segment).sweep(self, now))
+            .sum()
+    }
+
+    /// Removes every entry. The statistics counters keep counting (they are totals since
+    /// the cache was created, as monitoring systems expect of counters).
+    ///
+    /// Locks every segment at once, in order.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// cache.insert(1, 1);
+    /// cache.clear();
+    /// assert!(cache.is_empty());
+    /// ```
+    pub fn clear(&self) {
+        let mut segments: Vec<_> = self.segments.iter().map(lock).collect();
+        self.map.clear();
+        segments.iter_mut().for_each(|segment| segment.clear());
+    }
+
+    /// Entries stored, including expired ones not yet dropped (see the type's "Bounds").
+    ///
+    /// Takes each shard's read lock in turn; O(shards).
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// cache.insert(1, 1);
+    /// assert_eq!(cache.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no entries are stored.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// assert!(cache.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// A snapshot of the cache's size, configuration and counters.
+    ///
+    /// Reads every entry's deadline (to count expired ones) under shard read locks: O(entries),
+    /// meant for monitoring, not for hot paths.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(4, std::time::Duration::from_secs(60));
+    /// cache.insert(1, 1);
+    /// assert_eq!(cache.get(&1), Some(1));
+    /// let stats = cache.stats();
+    /// assert_eq!((stats.size, stats.hits, stats.utilization_percent), (1, 1, 25.0));
+    /// ```
+    pub fn stats(&self) -> CacheStats {
+        let now = self.clock.now();
+        let size = self.map.len();
+        let expired_entries = self
+            .map
+            .iter()
+            .filter(|entry| entry.is_expired(now))
+            .count();
+        let total_weight = self.segments.iter().map(|s| lock(s).weight).sum();
+        let hits = self.counters.sum(Counter::Hit);
+        let misses = self.counters.sum(Counter::Miss);
+        let lookups = hits + misses;
+        CacheStats {
+            size,
+            max_size: self.max_size,
+            expired_entries,
+            ttl: self.ttl,
+            utilization_percent: if self.max_size == 0 {
+                0.0
+            } else {
+                size as f64 * 100.0 / self.max_size as f64
+            },
+            hits,
+            misses,
+            hit_rate: if lookups == 0 {
+                0.0
+            } else {
+                hits as f64 / lookups as f64
+            },
+            inserts: self.counters.sum(Counter::Insert),
+            evictions: self.counters.sum(Counter::Eviction),
+            expirations: self.counters.sum(Counter::Expiration),
+            total_weight,
+            max_weight: self.max_weight,
+        }
+    }
+
+    fn insert_for(&self, key: K, value: V, ttl: Tick) {
+        self.counters.add(Counter::Insert, 1);
+        let now = self.clock.now();
+        self.run_cleanup_if_due(now);
+        let hash = self.hasher.hash_one(&key);
+        let weight = self.weigh(&key, &value);
+        let mut segment = self.segment_of(hash);
+        if ttl == 0 || weight > segment.capacity {
+            // Stores nothing; what was stored before for the key is stale now.
+            if let Some((key, old)) = self.map.remove(&key) {
+                segment.on_remove(self.weigh(&key, &old.value));
+            }
+            return;
+        }
+        let deadline = now.saturating_add(ttl).min(NEVER);
+        match self.map.entry(key) {
+            MapEntry::Occupied(mut occupied) => {
+                let old = occupied.insert(Entry::new(value, deadline));
+                if self.weigher.is_some() {
+                    let old_weight = self.weigh(occupied.key(), &old.value);
+                    segment.weight = segment.weight - old_weight + weight;
+                }
+            }
+            MapEntry::Vacant(vacant) => {
+                let key = vacant.key().clone();
+                vacant.insert(Entry::new(value, deadline));
+                segment.on_insert(key, hash, weight, deadline);
+            }
+        }
+        segment.make_room(self, now);
+    }
+
+    fn run_cleanup_if_due(&self, now: Tick) {
+        let due = self.next_cleanup.load(Ordering::Relaxed);
+        if now >= due
+            && self
+                .next_cleanup
+                .compare_exchange(
+                    due,
+                    now.saturating_add(self.cleanup_interval),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            self.cleanup_expired();
+        }
+    }
+
+    fn remove_if_expired<Q>(&self, key: &Q, now: Tick)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut segment = self.segment_of(self.hasher.hash_one(key));
+        if let Some((key, entry)) = self.map.remove_if(key, |_, entry| entry.is_expired(now)) {
+            segment.on_remove(self.weigh(&key, &entry.value));
+            self.counters.add(Counter::Expiration, 1);
+        }
+    }
+
+    fn weigh(&self, key: &K, value: &V) -> u64 {
+        self.weigher.as_ref().map_or(1, |weigh| weigh(key, value))
+    }
+
+    fn segment_of(&self, hash: u64) -> MutexGuard<'_, Segment<K>> {
+        // The bits just below hashbrown's 7-bit tag, as DashMap picks shards: a segment's
+        // keys then share few shards.
+        let index = if self.segments.len() == 1 {
+            0
+        } else {
+            ((hash << 7) >> self.segment_shift) as usize
+        };
+        lock(&self.segments[index])
+    }
+}
+
+impl<K, V, S> Store<K> for TtlCache<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: BuildHasher + Clone + Send + Sync + 'static,
+{
+    fn hash_key(&self, key: &K) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn inspect(&self, key: &K, now: Tick, take_count: bool) -> Probe {
+        match self.map.get(key) {
+            None => Probe::Absent,
+            Some(entry) if entry.is_expired(now) => Probe::Expired,
+            Some(entry) => Probe::Live {
+                accesses: if take_count {
+                    entry.take_access_count()
+                } else {
+                    0
+                },
+                deadline: entry.deadline(),
+            },
+        }
+    }
+
+    fn remove_entry(&self, key: &K, cause: Removal) -> Option<u64> {
+        let (key, entry) = self.map.remove(key)?;
+        self.counters.add(
+            match cause {
+                Removal::Evicted => Counter::Eviction,
+                Removal::Expired => Counter::Expiration,
+            },
+            1,
+        );
+        Some(self.weigh(&key, &entry.value))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // No user code runs while a segment is locked (see "Locking"), so a poisoned segment
+    // can only come from a panic in `K`'s or `V`'s own trait impls; its state is still
+    // consistent enough to keep serving.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Segments for a bound: as many as cores × 4 (for write concurrency), but each holding at
+/// least [`MIN_SEGMENT_CAPACITY`] (for the policy's hit ratio); a power of two.
+fn segment_count(capacity: u64) -> usize {
+    let most = parallelism().saturating_mul(4).next_power_of_two();
+    let by_capacity = (capacity / MIN_SEGMENT_CAPACITY).max(1);
+    let by_capacity = 1usize << (63 - by_capacity.leading_zeros());
+    most.min(by_capacity)
+}
+
+/// Map shards: more than segments, so that two threads reading seldom share a shard lock.
+fn shard_count(segments: usize) -> usize {
+    parallelism()
+        .saturating_mul(8)
+        .next_power_of_two()
+        .max(segments)
+        .max(16)
+}
+
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_counts_are_powers_of_two_within_limits() {
+        assert_eq!(segment_count(0), 1);
+        assert_eq!(segment_count(100), 1);
+        assert_eq!(segment_count(1024), 2);
+        let most = parallelism().saturating_mul(4).next_power_of_two();
+        assert_eq!(segment_count(u64::MAX), most);
+        assert!(shard_count(1).is_power_of_two() && shard_count(1) >= 16);
+    }
+}

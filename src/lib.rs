@@ -1,0 +1,28 @@
+//! # cachekit
+//!
+//! Thread-safe, size-bounded, TTL-expiring caches for Rust.
+//!
+//! [`TtlCache`] is a concurrent cache whose hits take no exclusive lock, whose size stays
+//! within its bound, whose entries expire after a time to live, and whose
+//! [`get_or_insert_with`](TtlCache::get_or_insert_with) runs one loader per key however many
+//! threads ask at once.
+//!
+//! ```
+//! use cachekit::TtlCache;
+//! use std::time::Duration;
+//!
+//! let cache = TtlCache::<String, u64>::builder()
+//!     .max_size(1000)
+//!     .ttl(Duration::from_secs(1800))
+//!     .build();
+//! let price = cache.get_or_insert_with("sku-1".to_string(), || 42);
+//! assert_eq!(price, 42);
+//! assert_eq!(cache.stats().misses, 1);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use cache_core::{
+    CacheStats, Clock, DefaultHashBuilder, MockClock, TtlCache, TtlCacheBuilder,
+    DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SIZE, DEFAULT_TTL,
+};
