@@ -26,3 +26,8 @@ pub use cache_core::{
     CacheStats, Clock, DefaultHashBuilder, MockClock, TtlCache, TtlCacheBuilder,
     DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SIZE, DEFAULT_TTL,
 };
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

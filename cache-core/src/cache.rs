@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -50,7 +50,10 @@ const MAX_PREALLOCATED: usize = 1024;
 ///
 /// Once an insert returns, the cache holds at most `max_size` entries (or `max_weight` of
 /// weight): the bound is kept per segment, and a segment evicts before its insert returns,
-/// under its lock, so the bound holds under concurrent inserts too. Expired entries count
+/// under its lock, so the bound holds under concurrent inserts too. The only overshoot is
+/// transient: a [`len`](Self::len) that runs *during* concurrent inserts may count one
+/// extra entry per segment that is between storing its new entry and evicting (at most
+/// 4 × cores extra, and none once the inserts return). Expired entries count
 /// until they are dropped, which happens when they are read, when their segment needs room
 /// (expired entries go before live ones), in a sweep that an insert runs once per cleanup
 /// interval, and in [`cleanup_expired`](Self::cleanup_expired).
@@ -82,9 +85,11 @@ pub struct TtlCache<K, V, S = DefaultHashBuilder> {
     flights: DashMap<K, Arc<Flight<V>>, S>,
     hasher: S,
     clock: Clock,
-    ttl: Duration,
-    ttl_ticks: Tick,
-    max_size: usize,
+    /// The default TTL in ticks ([`NEVER`] for `Duration::MAX`); atomic so that
+    /// [`set_ttl`](Self::set_ttl) can change it while the cache is in use.
+    ttl_ticks: AtomicU64,
+    max_size: AtomicUsize,
+    /// The bound a weigher was configured with, if any (then `max_size` is informational).
     max_weight: Option<u64>,
     weigher: Option<Weigher<K, V>>,
     cleanup_interval: Tick,
@@ -96,7 +101,7 @@ impl<K, V, S> fmt::Debug for TtlCache<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TtlCache")
             .field("max_size", &self.max_size)
-            .field("ttl", &self.ttl)
+            .field("ttl_ticks", &self.ttl_ticks)
             .field("segments", &self.segments.len())
             .finish_non_exhaustive()
     }
@@ -160,10 +165,9 @@ where
         // Sweeping a segment because one entry expired is O(segment), so at most once per
         // second (or per cleanup interval, if shorter).
         let min_sweep_gap = cleanup_interval.min(TICKS_PER_SECOND);
-        let segments = (0..segment_count as u64)
-            .map(|i| {
-                let share = capacity / segment_count as u64
-                    + u64::from(i < capacity % segment_count as u64);
+        let segments = (0..segment_count)
+            .map(|index| {
+                let share = segment_share(capacity, segment_count, index);
                 Mutex::new(Segment::new(share, min_sweep_gap))
             })
             .collect();
@@ -181,9 +185,8 @@ where
             flights: DashMap::with_hasher_and_shard_amount(builder.hasher.clone(), shards),
             hasher: builder.hasher,
             clock: builder.clock,
-            ttl: builder.ttl,
-            ttl_ticks: duration_to_ticks(builder.ttl),
-            max_size: builder.max_size,
+            ttl_ticks: AtomicU64::new(duration_to_ticks(builder.ttl)),
+            max_size: AtomicUsize::new(builder.max_size),
             max_weight: builder.weigher.as_ref().map(|_| capacity),
             weigher: builder.weigher,
             cleanup_interval,
@@ -283,7 +286,7 @@ where
     /// assert_eq!(cache.get(&1), Some("uno"));
     /// ```
     pub fn insert(&self, key: K, value: V) {
-        self.insert_for(key, value, self.ttl_ticks);
+        self.insert_for(key, value, self.ttl_ticks.load(Ordering::Relaxed));
     }
 
     /// Like [`insert`](Self::insert), with this entry's own TTL. A zero TTL stores nothing
@@ -596,26 +599,22 @@ where
     /// assert_eq!((stats.size, stats.hits, stats.utilization_percent), (1, 1, 25.0));
     /// ```
     pub fn stats(&self) -> CacheStats {
-        let now = self.clock.now();
         let size = self.map.len();
-        let expired_entries = self
-            .map
-            .iter()
-            .filter(|entry| entry.is_expired(now))
-            .count();
+        let expired_entries = self.expired_len();
+        let max_size = self.max_size();
         let total_weight = self.segments.iter().map(|s| lock(s).weight).sum();
         let hits = self.counters.sum(Counter::Hit);
         let misses = self.counters.sum(Counter::Miss);
         let lookups = hits + misses;
         CacheStats {
             size,
-            max_size: self.max_size,
+            max_size,
             expired_entries,
-            ttl: self.ttl,
-            utilization_percent: if self.max_size == 0 {
+            ttl: self.ttl(),
+            utilization_percent: if max_size == 0 {
                 0.0
             } else {
-                size as f64 * 100.0 / self.max_size as f64
+                size as f64 * 100.0 / max_size as f64
             },
             hits,
             misses,
@@ -629,6 +628,91 @@ where
             expirations: self.counters.sum(Counter::Expiration),
             total_weight,
             max_weight: self.max_weight,
+        }
+    }
+
+    /// Entries whose TTL has passed but that are still stored: what
+    /// [`cleanup_expired`](Self::cleanup_expired) would remove now (a dry run).
+    ///
+    /// Reads every entry's deadline under shard read locks: O(entries).
+    ///
+    /// ```
+    /// use cachekit::{MockClock, TtlCache};
+    /// use std::time::Duration;
+    ///
+    /// let clock = MockClock::new();
+    /// let cache = TtlCache::<u32, u32>::builder().clock(clock.clone()).build();
+    /// cache.insert_with_ttl(1, 1, Duration::from_secs(1));
+    /// clock.advance(Duration::from_secs(2));
+    /// assert_eq!(cache.expired_len(), 1);
+    /// assert_eq!(cache.len(), 1); // nothing was removed
+    /// ```
+    pub fn expired_len(&self) -> usize {
+        let now = self.clock.now();
+        self.map
+            .iter()
+            .filter(|entry| entry.is_expired(now))
+            .count()
+    }
+
+    /// The bound on the number of entries.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, std::time::Duration::from_secs(60));
+    /// assert_eq!(cache.max_size(), 10);
+    /// ```
+    pub fn max_size(&self) -> usize {
+        self.max_size.load(Ordering::Relaxed)
+    }
+
+    /// The TTL that [`insert`](Self::insert) gives entries.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, Duration::from_secs(60));
+    /// assert_eq!(cache.ttl(), Duration::from_secs(60));
+    /// ```
+    pub fn ttl(&self) -> Duration {
+        match self.ttl_ticks.load(Ordering::Relaxed) {
+            NEVER => Duration::MAX,
+            ticks => Duration::from_micros(ticks),
+        }
+    }
+
+    /// Changes the TTL of entries inserted from now on; stored entries keep their deadline.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(10, Duration::from_secs(60));
+    /// cache.set_ttl(Duration::from_secs(5));
+    /// assert_eq!(cache.stats().ttl, Duration::from_secs(5));
+    /// ```
+    pub fn set_ttl(&self, ttl: Duration) {
+        self.ttl_ticks
+            .store(duration_to_ticks(ttl), Ordering::Relaxed);
+    }
+
+    /// Changes the bound on the number of entries. A smaller bound takes effect as entries
+    /// are inserted (each insert evicts down to its segment's new share), so shrinking costs
+    /// nothing now. The number of segments stays as built. For a cache built with a weigher
+    /// and `max_weight`, the weight bound stays and this only changes what `stats()` reports.
+    ///
+    /// ```
+    /// let cache = cachekit::TtlCache::<u32, u32>::new(100, std::time::Duration::from_secs(60));
+    /// cache.insert_many((0..100).map(|i| (i, i)));
+    /// cache.set_max_size(10);
+    /// cache.insert(1000, 1000); // a cache this small has one segment: it shrinks at once
+    /// assert!(cache.len() <= 10);
+    /// assert_eq!(cache.stats().max_size, 10);
+    /// ```
+    pub fn set_max_size(&self, max_size: usize) {
+        self.max_size.store(max_size, Ordering::Relaxed);
+        if self.max_weight.is_some() {
+            return;
+        }
+        let count = self.segments.len();
+        for (index, segment) in self.segments.iter().enumerate() {
+            lock(segment).capacity = segment_share(max_size as u64, count, index);
         }
     }
 
@@ -761,6 +845,12 @@ fn segment_count(capacity: u64) -> usize {
     let by_capacity = (capacity / MIN_SEGMENT_CAPACITY).max(1);
     let by_capacity = 1usize << (63 - by_capacity.leading_zeros());
     most.min(by_capacity)
+}
+
+/// Segment `index`'s part of `capacity` split `count` ways; the parts add up to `capacity`.
+fn segment_share(capacity: u64, count: usize, index: usize) -> u64 {
+    let count = count as u64;
+    capacity / count + u64::from((index as u64) < capacity % count)
 }
 
 /// Map shards: more than segments, so that two threads reading seldom share a shard lock.
