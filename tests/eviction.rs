@@ -1,0 +1,171 @@
+//! Size bound and eviction policy: the cache never holds more than max_size entries, expired
+//! entries are evicted before live ones, and the policy is frequency-aware (not FIFO).
+
+use cachekit::{MockClock, TtlCache};
+use std::time::Duration;
+
+#[test]
+fn len_never_exceeds_max_size_while_inserting_ten_times_capacity() {
+    let max_size = 50;
+    let cache: TtlCache<u64, u64> = TtlCache::new(max_size, Duration::from_secs(3600));
+    for i in 0..(10 * max_size as u64) {
+        cache.insert(i, i);
+        assert!(
+            cache.len() <= max_size,
+            "len {} > max_size {} after inserting key {}",
+            cache.len(),
+            max_size,
+            i
+        );
+    }
+    let s = cache.stats();
+    assert!(s.size <= max_size);
+    assert!(
+        s.evictions > 0,
+        "inserting 10x capacity must evict something"
+    );
+    assert!(!cache.is_empty(), "a full cache must still hold entries");
+}
+
+#[test]
+fn insert_many_respects_max_size() {
+    let max_size = 20;
+    let cache: TtlCache<u64, u64> = TtlCache::new(max_size, Duration::from_secs(3600));
+    cache.insert_many((0..200u64).map(|i| (i, i)).collect::<Vec<_>>());
+    assert!(
+        cache.len() <= max_size,
+        "len {} > max_size {}",
+        cache.len(),
+        max_size
+    );
+}
+
+#[test]
+fn get_or_insert_with_respects_max_size() {
+    let max_size = 20;
+    let cache: TtlCache<u64, u64> = TtlCache::new(max_size, Duration::from_secs(3600));
+    for i in 0..200u64 {
+        assert_eq!(cache.get_or_insert_with(i, || i * 2), i * 2);
+        assert!(
+            cache.len() <= max_size,
+            "len {} > max_size {}",
+            cache.len(),
+            max_size
+        );
+    }
+}
+
+#[test]
+fn overwriting_a_key_in_a_full_cache_evicts_nothing() {
+    let cache: TtlCache<u64, u64> = TtlCache::new(3, Duration::from_secs(3600));
+    cache.insert(1, 1);
+    cache.insert(2, 2);
+    cache.insert(3, 3);
+    cache.insert(1, 10);
+    assert_eq!(cache.len(), 3);
+    assert_eq!(cache.get(&1), Some(10));
+    assert_eq!(cache.get(&2), Some(2));
+    assert_eq!(cache.get(&3), Some(3));
+    assert_eq!(cache.stats().evictions, 0);
+}
+
+#[test]
+fn expired_entries_are_evicted_before_live_ones() {
+    let clock = MockClock::new();
+    let max_size = 10;
+    let cache = TtlCache::<u64, u64>::builder()
+        .max_size(max_size)
+        .ttl(Duration::from_secs(3600))
+        .clock(clock.clone())
+        .build();
+    // Fill with short-lived entries, and make them "popular" so a frequency policy would
+    // otherwise prefer keeping them.
+    for i in 0..max_size as u64 {
+        cache.insert_with_ttl(i, i, Duration::from_secs(1));
+    }
+    for _ in 0..5 {
+        for i in 0..max_size as u64 {
+            assert_eq!(cache.get(&i), Some(i));
+        }
+    }
+    clock.advance(Duration::from_secs(2));
+    // New live entries: every one must be kept, since expired ones can make room.
+    for i in 100..100 + max_size as u64 {
+        cache.insert(i, i);
+    }
+    for i in 100..100 + max_size as u64 {
+        assert_eq!(
+            cache.get(&i),
+            Some(i),
+            "live key {i} was evicted while expired entries existed"
+        );
+    }
+    assert_eq!(cache.len(), max_size);
+}
+
+#[test]
+fn frequently_read_keys_survive_a_stream_of_one_off_inserts() {
+    let cache: TtlCache<u64, u64> = TtlCache::new(100, Duration::from_secs(3600));
+    let hot: Vec<u64> = (0..10).collect();
+    for &k in &hot {
+        cache.insert(k, k);
+    }
+    for round in 0..2000u64 {
+        let one_off = 1_000_000 + round;
+        cache.insert(one_off, one_off);
+        for &k in &hot {
+            // Just read; do not re-insert on a miss.
+            let _ = cache.get(&k);
+        }
+        assert!(cache.len() <= 100);
+    }
+    let missing: Vec<u64> = hot
+        .iter()
+        .copied()
+        .filter(|k| cache.get(k).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "hot keys evicted by one-off inserts (policy behaves like FIFO?): {missing:?}"
+    );
+}
+
+#[test]
+fn memoized_hot_keys_stay_cached_in_a_cache_already_full_of_one_off_keys() {
+    // Steady state: the cache is full of cold keys before the hot set first appears, and the
+    // hot keys are read through get_or_insert_with (re-loaded if missing), as memoization does.
+    let cache: TtlCache<u64, u64> = TtlCache::new(100, Duration::from_secs(3600));
+    for i in 0..100u64 {
+        cache.insert(2_000_000 + i, i);
+    }
+    let hot: Vec<u64> = (0..10).collect();
+    for round in 0..2000u64 {
+        let one_off = 1_000_000 + round;
+        cache.insert(one_off, one_off);
+        for &k in &hot {
+            assert_eq!(cache.get_or_insert_with(k, || k), k);
+        }
+        assert!(cache.len() <= 100);
+    }
+    let missing: Vec<u64> = hot
+        .iter()
+        .copied()
+        .filter(|k| cache.get(k).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "hot keys missing at the end: {missing:?}"
+    );
+}
+
+#[test]
+fn cache_keeps_serving_after_heavy_churn() {
+    let cache: TtlCache<u64, u64> = TtlCache::new(16, Duration::from_secs(3600));
+    for i in 0..10_000u64 {
+        cache.insert(i, i);
+    }
+    assert!(cache.len() <= 16);
+    cache.clear();
+    cache.insert(1, 1);
+    assert_eq!(cache.get(&1), Some(1));
+}
