@@ -13,6 +13,7 @@ use dashmap::mapref::entry::Entry as MapEntry;
 use dashmap::DashMap;
 
 use crate::builder::TtlCacheBuilder;
+use crate::climber::WindowClimber;
 use crate::clock::{duration_to_ticks, Clock, Tick, NEVER, TICKS_PER_SECOND};
 use crate::entry::Entry;
 use crate::flight::{self, Flight, Join};
@@ -95,6 +96,7 @@ pub struct TtlCache<K, V, S = DefaultHashBuilder> {
     cleanup_interval: Tick,
     next_cleanup: AtomicU64,
     counters: Counters,
+    climber: WindowClimber,
 }
 
 impl<K, V, S> fmt::Debug for TtlCache<K, V, S> {
@@ -192,6 +194,7 @@ where
             cleanup_interval,
             next_cleanup: AtomicU64::new(now.saturating_add(cleanup_interval)),
             counters: Counters::new(),
+            climber: WindowClimber::new(capacity),
         }
     }
 
@@ -745,7 +748,16 @@ where
                 segment.on_insert(key, hash, weight, deadline);
             }
         }
-        segment.make_room(self, now);
+        segment.make_room(self, now, self.climber.window_ppm());
+        segment.inserts_since_climb += 1;
+        if segment.inserts_since_climb >= segment.capacity.max(64) {
+            segment.inserts_since_climb = 0;
+            drop(segment);
+            self.climber.observe(
+                self.counters.sum(Counter::Hit),
+                self.counters.sum(Counter::Miss),
+            );
+        }
     }
 
     fn run_cleanup_if_due(&self, now: Tick) {
@@ -816,6 +828,24 @@ where
                 deadline: entry.deadline(),
             },
         }
+    }
+
+    fn remove_if(&self, key: &K, now: Tick, decide: impl FnOnce(Probe) -> bool) -> Option<u64> {
+        let mut cause = Counter::Eviction;
+        let (key, entry) = self.map.remove_if(key, |_, entry| {
+            let probe = if entry.is_expired(now) {
+                cause = Counter::Expiration;
+                Probe::Expired
+            } else {
+                Probe::Live {
+                    accesses: entry.take_access_count(),
+                    deadline: entry.deadline(),
+                }
+            };
+            decide(probe)
+        })?;
+        self.counters.add(cause, 1);
+        Some(self.weigh(&key, &entry.value))
     }
 
     fn remove_entry(&self, key: &K, cause: Removal) -> Option<u64> {

@@ -221,5 +221,6 @@ impl<F: Future + Unpin> Future for LoaderFuture<'_, F> {
 }
 
 fn current_thread() -> usize {
-    crate::stats::thread_stripe() + 1
+    // Slots are unique among live threads, and only a live thread marks itself a loader.
+    crate::thread_slot::current().wrapping_add(1)
 }

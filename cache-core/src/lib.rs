@@ -16,11 +16,13 @@
 
 mod builder;
 mod cache;
+mod climber;
 mod clock;
 mod entry;
 mod flight;
 mod policy;
 mod stats;
+mod thread_slot;
 
 pub use builder::{TtlCacheBuilder, DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SIZE, DEFAULT_TTL};
 pub use cache::{DefaultHashBuilder, TtlCache};

@@ -1,8 +1,9 @@
 //! Statistics: the counters a cache keeps and the snapshot it reports.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use crate::thread_slot;
 
 /// A snapshot of one cache's state and counters, as returned by
 /// [`TtlCache::stats`](crate::TtlCache::stats).
@@ -68,55 +69,54 @@ pub(crate) enum Counter {
 }
 
 const COUNTERS: usize = 5;
+/// Stripes shared by threads beyond the exclusive slots; written with atomic adds.
+const SHARED_STRIPES: usize = 4;
 
-/// Counters striped by thread, so that two threads hitting the cache do not bounce one cache
-/// line between their cores on every lookup. 128-byte alignment: adjacent-line prefetching
-/// on x86 pulls lines in pairs (as in crossbeam's `CachePadded`).
+/// One stripe of counters on its own pair of cache lines: 128 bytes, because x86's
+/// adjacent-line prefetcher pulls lines in pairs (as in crossbeam's `CachePadded`).
 #[repr(align(128))]
 #[derive(Default)]
 struct Stripe([AtomicU64; COUNTERS]);
 
+/// Counters striped by thread, so that threads hitting the cache never write one cache
+/// line from two cores. A thread with an exclusive slot (see [`thread_slot`]) is its
+/// stripe's only writer and counts with a plain load and store; other threads share a few
+/// stripes and count with atomic adds. Either way no count is lost.
 pub(crate) struct Counters {
-    stripes: Box<[Stripe]>,
+    exclusive: Box<[Stripe]>,
+    shared: [Stripe; SHARED_STRIPES],
 }
 
 impl Counters {
     pub(crate) fn new() -> Self {
-        let stripes = std::thread::available_parallelism()
-            .map_or(4, |n| n.get() * 2)
-            .next_power_of_two();
         Self {
-            stripes: (0..stripes).map(|_| Stripe::default()).collect(),
+            exclusive: (0..thread_slot::exclusive_slots())
+                .map(|_| Stripe::default())
+                .collect(),
+            shared: Default::default(),
         }
     }
 
     #[inline]
     pub(crate) fn add(&self, counter: Counter, n: u64) {
-        let stripe = &self.stripes[thread_stripe() & (self.stripes.len() - 1)];
-        stripe.0[counter as usize].fetch_add(n, Ordering::Relaxed);
+        let slot = thread_slot::current();
+        match self.exclusive.get(slot) {
+            Some(stripe) => {
+                let cell = &stripe.0[counter as usize];
+                cell.store(cell.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+            }
+            None => {
+                self.shared[slot % SHARED_STRIPES].0[counter as usize]
+                    .fetch_add(n, Ordering::Relaxed);
+            }
+        }
     }
 
     pub(crate) fn sum(&self, counter: Counter) -> u64 {
-        self.stripes
+        self.exclusive
             .iter()
+            .chain(&self.shared)
             .map(|s| s.0[counter as usize].load(Ordering::Relaxed))
             .sum()
     }
-}
-
-/// A small per-thread number, handed out in order, used to pick a stripe.
-#[inline]
-pub(crate) fn thread_stripe() -> usize {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    thread_local! {
-        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    STRIPE.with(|s| {
-        let mut id = s.get();
-        if id == usize::MAX {
-            id = NEXT.fetch_add(1, Ordering::Relaxed) as usize;
-            s.set(id);
-        }
-        id
-    })
 }
