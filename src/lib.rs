@@ -27,6 +27,14 @@ pub use cache_core::{
     DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SIZE, DEFAULT_TTL,
 };
 
+pub use cache_core::{
+    registry, ExpiringSet, ExpiringSetBuilder, ExpiringSetGuard, GlobalStats, HealthReport,
+    HealthStatus, HealthThresholds, JanitorHandle, MemoryPressurePolicy, MemoryProbe, MemoryUsage,
+    PressureAction, Registry, RegistryDefaults, RegistryError, RegistryStats, SystemMemory,
+    DEFAULT_CRITICAL_WATERMARK_PERCENT, DEFAULT_HIGH_WATERMARK_PERCENT, DEFAULT_STALE_AFTER,
+    ENV_CLEANUP_INTERVAL, ENV_DEFAULT_MAX_SIZE, ENV_DEFAULT_TTL,
+};
+
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

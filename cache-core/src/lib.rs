@@ -18,13 +18,28 @@ mod builder;
 mod cache;
 mod climber;
 mod clock;
+mod config;
 mod entry;
+mod expiring_set;
 mod flight;
+mod health;
+mod janitor;
 mod policy;
+mod pressure;
+mod registry;
 mod stats;
 mod thread_slot;
 
 pub use builder::{TtlCacheBuilder, DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SIZE, DEFAULT_TTL};
 pub use cache::{DefaultHashBuilder, TtlCache};
 pub use clock::{Clock, MockClock};
+pub use config::{RegistryDefaults, ENV_CLEANUP_INTERVAL, ENV_DEFAULT_MAX_SIZE, ENV_DEFAULT_TTL};
+pub use expiring_set::{ExpiringSet, ExpiringSetBuilder, ExpiringSetGuard, DEFAULT_STALE_AFTER};
+pub use health::{HealthReport, HealthStatus, HealthThresholds};
+pub use janitor::JanitorHandle;
+pub use pressure::{
+    MemoryPressurePolicy, MemoryProbe, MemoryUsage, PressureAction, SystemMemory,
+    DEFAULT_CRITICAL_WATERMARK_PERCENT, DEFAULT_HIGH_WATERMARK_PERCENT,
+};
+pub use registry::{registry, GlobalStats, Registry, RegistryError, RegistryStats};
 pub use stats::CacheStats;

@@ -29,7 +29,11 @@ use crate::thread_slot;
 /// assert_eq!(stats.hit_rate, 0.5);
 /// assert_eq!(stats.utilization_percent, 10.0);
 /// ```
+///
+/// With the `serde` feature it serializes with these field names, except that `ttl` is
+/// written as `ttl_seconds`, a number of seconds (fractional when the TTL is).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CacheStats {
     /// Entries stored, including expired ones not yet removed.
     pub size: usize,
@@ -38,6 +42,10 @@ pub struct CacheStats {
     /// Entries stored whose TTL has passed but that no access or sweep has removed yet.
     pub expired_entries: usize,
     /// The default TTL of the cache.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ttl_seconds", serialize_with = "serialize_seconds")
+    )]
     pub ttl: Duration,
     /// `size` as a percentage of `max_size` (0 when `max_size` is 0).
     pub utilization_percent: f64,
@@ -57,6 +65,14 @@ pub struct CacheStats {
     pub total_weight: u64,
     /// The weight bound when the cache was built with a weigher, else `None`.
     pub max_weight: Option<u64>,
+}
+
+#[cfg(feature = "serde")]
+fn serialize_seconds<S: serde::Serializer>(
+    ttl: &Duration,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(ttl.as_secs_f64())
 }
 
 #[derive(Clone, Copy, Debug)]
