@@ -184,17 +184,6 @@ impl<K> Segment<K> {
         }
     }
 
-    /// Removes an expired entry the policy came across; `true` if it was there.
-    fn drop_expired(&mut self, store: &impl Store<K>, key: &K) -> bool {
-        match store.remove_entry(key, Removal::Expired) {
-            Some(weight) => {
-                self.on_remove(weight);
-                true
-            }
-            None => false,
-        }
-    }
-
     fn evict(&mut self, store: &impl Store<K>, key: &K) {
         if let Some(weight) = store.remove_entry(key, Removal::Evicted) {
             self.on_remove(weight);
@@ -203,26 +192,45 @@ impl<K> Segment<K> {
 
     /// Takes the window's oldest key and lets it compete with the main queue's victim.
     /// Returns `false` only when there was nothing to take.
+    ///
+    /// The candidate is first judged on its sketch estimate alone, which usually settles
+    /// it in one map operation (the victim's). Only a candidate about to lose is looked at:
+    /// in the same operation that would evict it, its hits in the window are folded in,
+    /// and if they make it the more frequent, the victim goes instead.
     fn evict_via_window(&mut self, store: &impl Store<K>, now: Tick) -> bool {
         let Some(candidate) = self.window.pop_front() else {
             return false;
         };
         let candidate_hash = store.hash_key(&candidate);
-        match store.inspect(&candidate, now, true) {
-            Probe::Absent => return true,
-            Probe::Expired => {
-                self.drop_expired(store, &candidate);
+        let estimate = self.sketch.estimate(candidate_hash);
+        let (victim, victim_frequency) = match self.run_hand(store, now, Some(estimate)) {
+            Hand::MadeRoom => {
+                self.main.push_back(candidate);
                 return true;
             }
-            Probe::Live { accesses, .. } => self.sketch.increment(candidate_hash, accesses),
-        }
-        let candidate_frequency = self.sketch.estimate(candidate_hash);
-        match self.run_hand(store, now, Some(candidate_frequency)) {
-            Hand::MadeRoom => self.main.push_back(candidate),
-            Hand::KeptVictim(victim) => {
-                self.evict(store, &candidate);
-                self.main.push_front(victim);
+            Hand::KeptVictim(victim, frequency) => (victim, frequency),
+        };
+        let mut present = false;
+        let mut window_hits = 0;
+        let removed = store.remove_if(&candidate, now, |probe| match probe {
+            Probe::Absent => false,
+            Probe::Expired => true,
+            Probe::Live { accesses, .. } => {
+                present = true;
+                window_hits = accesses;
+                estimate + accesses <= victim_frequency
             }
+        });
+        self.sketch.increment(candidate_hash, window_hits);
+        if let Some(weight) = removed {
+            self.on_remove(weight);
+            self.main.push_front(victim);
+        } else if present {
+            self.evict(store, &victim);
+            self.main.push_back(candidate);
+        } else {
+            // A tombstone: nothing to admit, and the victim stays.
+            self.main.push_front(victim);
         }
         true
     }
@@ -287,7 +295,7 @@ impl<K> Segment<K> {
                     self.sketch.increment(hash, accesses);
                     self.main.push_back(key);
                 }
-                Step::Kept => return Hand::KeptVictim(key),
+                Step::Kept => return Hand::KeptVictim(key, victim_frequency),
             }
         }
         Hand::MadeRoom
@@ -295,10 +303,10 @@ impl<K> Segment<K> {
 }
 
 /// What the CLOCK hand did: made room (removed an entry, or found nothing to remove), or
-/// kept its victim against a weaker candidate.
+/// kept its victim (with its estimated frequency) against a candidate no more frequent.
 enum Hand<K> {
     MadeRoom,
-    KeptVictim(K),
+    KeptVictim(K, u64),
 }
 
 enum Step {
