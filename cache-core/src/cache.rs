@@ -264,11 +264,9 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let now = self.clock.now();
-        let live = match self.map.get(key) {
-            Some(entry) => entry.touch(now).is_some(),
-            None => false,
-        };
-        if !live {
+        let found = self.map.get(key).map(|entry| entry.touch(now).is_some());
+        let live = found == Some(true);
+        if found == Some(false) {
             self.remove_if_expired(key, now);
         }
         self.counters
