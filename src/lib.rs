@@ -35,6 +35,12 @@ pub use cache_core::{
     ENV_CLEANUP_INTERVAL, ENV_DEFAULT_MAX_SIZE, ENV_DEFAULT_TTL,
 };
 
+pub use cache_macros::{cached_method, ttl_cached};
+
+#[doc(hidden)]
+#[path = "private/mod.rs"]
+pub mod __private;
+
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -1,0 +1,10 @@
+use cachekit::ttl_cached;
+
+#[ttl_cached(ttl 60)]
+fn price(sku: &str) -> u64 {
+    sku.len() as u64
+}
+
+fn main() {
+    let _ = price("a");
+}

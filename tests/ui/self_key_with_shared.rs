@@ -1,0 +1,16 @@
+use cachekit::cached_method;
+
+struct Repo {
+    tenant: u64,
+}
+
+impl Repo {
+    #[cached_method(self_key = self.tenant, shared = true)]
+    fn rows(&self, limit: usize) -> Vec<u64> {
+        vec![self.tenant; limit]
+    }
+}
+
+fn main() {
+    let _ = Repo { tenant: 1 }.rows(2);
+}
