@@ -9,15 +9,17 @@ pub enum Workload {
     Zipf,
     Memory,
     Traces,
+    Memo,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 5] = [
+    pub const ALL: [Workload; 6] = [
         Workload::Hit,
         Workload::Insert,
         Workload::Zipf,
         Workload::Memory,
         Workload::Traces,
+        Workload::Memo,
     ];
 
     fn parse(s: &str) -> Option<Self> {
@@ -27,6 +29,7 @@ impl Workload {
             "zipf" => Workload::Zipf,
             "memory" => Workload::Memory,
             "traces" => Workload::Traces,
+            "memo" => Workload::Memo,
             _ => return None,
         })
     }
@@ -35,13 +38,13 @@ impl Workload {
 pub const USAGE: &str = "\
 usage: cargo run --release -p cachekit-bench -- [options]
 
-  --only hit|insert|zipf|memory|traces   run only these workloads (repeatable, or comma-separated)
-  --quick                                small sizes: a smoke run; does not write BENCHMARKS.md
-  --traces DIR                           directory of the trace files (default: ../shared/traces
-                                         relative to the repository root)
-  --rounds N                             timing rounds per measurement (default 7, quick 3)
-  --no-write                             print the tables but do not write BENCHMARKS.md
-  --help                                 this text";
+  --only hit|insert|zipf|memory|traces|memo   run only these workloads (repeatable, or comma-separated)
+  --quick                                     small sizes: a smoke run; does not write BENCHMARKS.md
+  --traces DIR                                directory of the trace files (default: ../shared/traces
+                                              relative to the repository root)
+  --rounds N                                  timing rounds per measurement (default 7, quick 3)
+  --no-write                                  print the tables but do not write BENCHMARKS.md
+  --help                                      this text";
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -83,7 +86,7 @@ impl Options {
                 "--only" => {
                     for w in value("--only")?.split(',') {
                         only.push(Workload::parse(w.trim()).ok_or_else(|| {
-                            format!("unknown workload {w:?} (hit|insert|zipf|memory|traces)")
+                            format!("unknown workload {w:?} (hit|insert|zipf|memory|traces|memo)")
                         })?);
                     }
                 }
@@ -139,6 +142,11 @@ pub struct Sizes {
     pub memory_entries: usize,
     /// Requests read from each trace (`None`: all).
     pub trace_limit: Option<usize>,
+    /// Distinct hot argument pairs of the memoized function.
+    pub memo_pairs: usize,
+    /// Memoized calls per thread per round.
+    pub memo_calls: usize,
+    pub memo_threads: &'static [usize],
 }
 
 impl Sizes {
@@ -156,6 +164,9 @@ impl Sizes {
         zipf_capacities: &[1_000, 10_000, 100_000],
         memory_entries: 1_000_000,
         trace_limit: None,
+        memo_pairs: 1_000,
+        memo_calls: 1_000_000,
+        memo_threads: &[1, 2],
     };
 
     pub const QUICK: Sizes = Sizes {
@@ -172,6 +183,9 @@ impl Sizes {
         zipf_capacities: &[1_000, 10_000],
         memory_entries: 100_000,
         trace_limit: Some(100_000),
+        memo_pairs: 1_000,
+        memo_calls: 100_000,
+        memo_threads: &[1, 2],
     };
 }
 
@@ -194,6 +208,7 @@ mod tests {
             "--only",
             "traces",
             "--only=hit,zipf",
+            "--only=memo",
             "--quick",
             "--traces",
             "/x",
@@ -201,7 +216,12 @@ mod tests {
         .unwrap();
         assert_eq!(
             o.workloads,
-            [Workload::Hit, Workload::Zipf, Workload::Traces]
+            [
+                Workload::Hit,
+                Workload::Zipf,
+                Workload::Traces,
+                Workload::Memo
+            ]
         );
         assert!(o.quick && !o.no_write);
         assert_eq!(o.traces_dir, PathBuf::from("/x"));

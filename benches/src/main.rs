@@ -1,12 +1,14 @@
 //! Side-by-side benchmark harness: cachekit's `TtlCache` against moka, quick_cache,
-//! mini-moka, `Mutex<lru::LruCache>` and `DashMap`. Prints markdown tables and writes
-//! them to `BENCHMARKS.md` at the repository root. See `--help`.
+//! mini-moka, `Mutex<lru::LruCache>` and `DashMap`, and its `#[ttl_cached]` against the
+//! `cached` crate's `#[cached]`. Prints markdown tables and writes them to `BENCHMARKS.md`
+//! at the repository root. See `--help`.
 #![deny(unsafe_code)] // `alloc_count` alone opts out, to implement `GlobalAlloc`.
 
 mod adapters;
 mod alloc_count;
 mod config;
 mod machine;
+mod memo_fns;
 mod prng;
 mod report;
 mod stats;
@@ -59,15 +61,15 @@ fn main() {
         let t = Instant::now();
         match w {
             Workload::Hit => {
-                progress("1/5 hit latency");
+                progress("1/6 hit latency");
                 results.hit = Some(workloads::hit::run(&sizes, &Kind::ALL));
             }
             Workload::Insert => {
-                progress("2/5 evicting insert");
+                progress("2/6 evicting insert");
                 results.insert = Some(workloads::insert::run(&sizes, &Kind::EVICTING));
             }
             Workload::Zipf => {
-                progress("3/5 Zipf hit ratio");
+                progress("3/6 Zipf hit ratio");
                 results.zipf = Some(workloads::zipf_ratio::run(
                     &sizes,
                     &Kind::EVICTING,
@@ -75,12 +77,12 @@ fn main() {
                 ));
             }
             Workload::Memory => {
-                progress("4/5 memory");
+                progress("4/6 memory");
                 results.memory = Some(workloads::memory::run(sizes.memory_entries, &Kind::ALL));
             }
             Workload::Traces => {
                 progress(&format!(
-                    "5/5 trace hit ratio (traces from {})",
+                    "5/6 trace hit ratio (traces from {})",
                     opts.traces_dir.display()
                 ));
                 let (loaded, notes) = traces::load_all(&opts.traces_dir, sizes.trace_limit);
@@ -93,6 +95,10 @@ fn main() {
                     &Kind::EVICTING,
                     progress,
                 ));
+            }
+            Workload::Memo => {
+                progress("6/6 memoized call");
+                results.memo = Some(workloads::memo::run(&sizes, memo_fns::Memo::ALL));
             }
         }
         progress(&format!("  done in {:.1} s", t.elapsed().as_secs_f64()));

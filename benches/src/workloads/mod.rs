@@ -1,7 +1,8 @@
-//! The five measurements. Each returns plain result data; `report` turns it into tables.
+//! The six measurements. Each returns plain result data; `report` turns it into tables.
 
 pub mod hit;
 pub mod insert;
+pub mod memo;
 pub mod memory;
 pub mod trace_ratio;
 pub mod zipf_ratio;

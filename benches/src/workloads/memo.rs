@@ -1,0 +1,188 @@
+//! Workload 6: hits of a memoized function on a small hot set of arguments, at 1 and 2 threads.
+
+use std::sync::Barrier;
+use std::time::Instant;
+
+use crate::config::Sizes;
+use crate::memo_fns::Memo;
+use crate::prng::{mix, SplitMix64};
+use crate::stats::Summary;
+
+pub struct MemoResult {
+    pub pairs: usize,
+    pub calls_per_thread: usize,
+    pub rounds: usize,
+    pub threads: Vec<usize>,
+    /// Per row: one summary (per-thread ns per call) per thread count.
+    pub rows: Vec<(Memo, Vec<Summary>)>,
+    pub notes: Vec<String>,
+}
+
+/// The hot arguments: distinct `(u64, String)` pairs, the strings 8 to 20 bytes long.
+fn hot_pairs(n: usize) -> Vec<(u64, String)> {
+    (0..n)
+        .map(|i| {
+            let a = super::key(i, 6);
+            (a, format!("sku-{:0w$x}", mix(a) >> 32, w = 4 + i % 13))
+        })
+        .collect()
+}
+
+pub fn run(sizes: &Sizes, rows: &[Memo]) -> MemoResult {
+    let pairs = hot_pairs(sizes.memo_pairs);
+    let max_threads = sizes.memo_threads.iter().copied().max().unwrap_or(1);
+    let calls: Vec<Vec<u32>> = (0..max_threads)
+        .map(|t| {
+            let mut rng = SplitMix64::new(6000 + t as u64);
+            (0..sizes.memo_calls)
+                .map(|_| rng.below(pairs.len() as u64) as u32)
+                .collect()
+        })
+        .collect();
+    let every: Vec<u32> = (0..pairs.len() as u32).collect();
+
+    // Warm: the first pass misses and fills, the second must hit throughout.
+    let mut notes = Vec::new();
+    let expected = Memo::Plain.call_loop(&pairs, &every);
+    let mut runs_after_warm = Vec::new();
+    for &row in rows {
+        let before = row.body_runs();
+        let first = row.call_loop(&pairs, &every);
+        let second = row.call_loop(&pairs, &every);
+        let after = row.body_runs();
+        if first != expected || second != expected {
+            notes.push(format!(
+                "{}: returned a different result from the plain call while warming",
+                row.name()
+            ));
+        }
+        if let (Some(b), Some(a)) = (before, after) {
+            if a - b != pairs.len() as u64 {
+                notes.push(format!(
+                    "{}: the body ran {} times over two passes of {} distinct argument pairs (should be {})",
+                    row.name(),
+                    a - b,
+                    pairs.len(),
+                    pairs.len()
+                ));
+            }
+        }
+        runs_after_warm.push(after);
+    }
+
+    let sums: Vec<u64> = calls
+        .iter()
+        .map(|c| Memo::Plain.call_loop(&pairs, c))
+        .collect();
+    let mut samples = vec![vec![Vec::new(); sizes.memo_threads.len()]; rows.len()];
+    let mut wrong = vec![false; rows.len()];
+    for round in 0..sizes.rounds {
+        // Rotate the order every round so slow drift on a noisy machine is spread evenly.
+        for i in 0..rows.len() {
+            let idx = (i + round) % rows.len();
+            for (ti, &threads) in sizes.memo_threads.iter().enumerate() {
+                let (ns, got) = time_calls(rows[idx], &pairs, &calls[..threads]);
+                samples[idx][ti].push(ns);
+                if got != sums[..threads] && !wrong[idx] {
+                    wrong[idx] = true;
+                    notes.push(format!(
+                        "{}: returned a different result from the plain call at {} thread(s)",
+                        rows[idx].name(),
+                        threads
+                    ));
+                }
+            }
+        }
+    }
+    let timed: usize = sizes.memo_threads.iter().sum::<usize>() * sizes.memo_calls;
+    let total = (2 * pairs.len() + sizes.rounds * timed) as u64;
+    for (&row, warm) in rows.iter().zip(&runs_after_warm) {
+        if let (Some(w), Some(now)) = (*warm, row.body_runs()) {
+            if now != w {
+                notes.push(format!(
+                    "{}: the body ran {} times during the timed calls (every call should hit)",
+                    row.name(),
+                    now - w
+                ));
+            }
+        }
+        match row.own_hit_counts() {
+            Some((h, m)) if h + m != total || m != pairs.len() as u64 => notes.push(format!(
+                "{}: stats() reports {h} hits + {m} misses, the harness made {total} calls over {} distinct argument pairs",
+                row.name(),
+                pairs.len()
+            )),
+            _ => {}
+        }
+    }
+
+    MemoResult {
+        pairs: pairs.len(),
+        calls_per_thread: sizes.memo_calls,
+        rounds: sizes.rounds,
+        threads: sizes.memo_threads.to_vec(),
+        rows: rows
+            .iter()
+            .zip(&samples)
+            .map(|(&r, per)| (r, per.iter().map(|s| Summary::of(s)).collect()))
+            .collect(),
+        notes,
+    }
+}
+
+/// Runs one `call_loop` per index array, each on its own thread, all released together.
+/// Returns per-thread ns per call (wall time * threads / total calls) and each thread's sum.
+///
+/// Each thread clocks itself from its release to its finish, and the wall time runs from
+/// the first release to the last finish: a plain call's loop can be over before a timer
+/// on the spawning thread would even start.
+fn time_calls(row: Memo, pairs: &[(u64, String)], calls: &[Vec<u32>]) -> (f64, Vec<u64>) {
+    let threads = calls.len();
+    let barrier = Barrier::new(threads);
+    let spans: Vec<(Instant, Instant, u64)> = std::thread::scope(|s| {
+        let handles: Vec<_> = calls
+            .iter()
+            .map(|c| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    let sum = row.call_loop(pairs, c);
+                    (start, Instant::now(), sum)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("call thread panicked"))
+            .collect()
+    });
+    let first = spans
+        .iter()
+        .map(|s| s.0)
+        .min()
+        .expect("at least one thread");
+    let last = spans
+        .iter()
+        .map(|s| s.1)
+        .max()
+        .expect("at least one thread");
+    let total: usize = calls.iter().map(Vec::len).sum();
+    (
+        (last - first).as_nanos() as f64 * threads as f64 / total as f64,
+        spans.iter().map(|s| s.2).collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_pairs_are_distinct() {
+        let pairs = hot_pairs(1000);
+        let set: std::collections::HashSet<_> = pairs.iter().collect();
+        assert_eq!(set.len(), 1000);
+        assert!(pairs.iter().all(|(_, b)| (8..=20).contains(&b.len())));
+    }
+}
