@@ -20,15 +20,15 @@ use std::collections::VecDeque;
 
 /// What a segment needs from the map that holds its entries.
 pub(crate) trait Store<K> {
-    fn hash_key(&self, key: &K) -> u64;
+    fn hash_key(&mut self, key: &K) -> u64;
     /// Looks at `key`'s entry; with `take_count` also takes (resets) its access count.
-    fn inspect(&self, key: &K, now: Tick, take_count: bool) -> Probe;
+    fn inspect(&mut self, key: &K, now: Tick, take_count: bool) -> Probe;
     /// Removes `key`'s entry and returns its weight, or `None` if it was absent.
-    fn remove_entry(&self, key: &K, cause: Removal) -> Option<u64>;
+    fn remove_entry(&mut self, key: &K, cause: Removal) -> Option<u64>;
     /// Inspects `key` (taking its access count) and removes it if `decide` says so, in one
     /// map operation; returns the weight removed. Expired entries are counted as
     /// expirations, others as evictions. `decide` is not called for an absent key.
-    fn remove_if(&self, key: &K, now: Tick, decide: impl FnOnce(Probe) -> bool) -> Option<u64>;
+    fn remove_if(&mut self, key: &K, now: Tick, decide: impl FnOnce(Probe) -> bool) -> Option<u64>;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl<K> Segment<K> {
 
     /// Evicts until the segment is within its bound: expired entries first (by a sweep when
     /// one is known to be due), then by policy.
-    pub(crate) fn make_room(&mut self, store: &impl Store<K>, now: Tick, window_ppm: u64) {
+    pub(crate) fn make_room(&mut self, store: &mut impl Store<K>, now: Tick, window_ppm: u64) {
         self.window_ppm = window_ppm;
         // While there is room, window overflow moves on to the main queue as it is, access
         // counts and all: there is nothing yet to compete with.
@@ -148,7 +148,7 @@ impl<K> Segment<K> {
     }
 
     /// Removes every expired entry (and tombstone) of the segment; returns how many entries.
-    pub(crate) fn sweep(&mut self, store: &impl Store<K>, now: Tick) -> usize {
+    pub(crate) fn sweep(&mut self, store: &mut impl Store<K>, now: Tick) -> usize {
         let mut removed = 0;
         let mut next_expiry = NEVER;
         for queue in [&mut self.window, &mut self.main] {
@@ -178,13 +178,13 @@ impl<K> Segment<K> {
         self.window.iter().chain(self.main.iter())
     }
 
-    fn compact(&mut self, store: &impl Store<K>, now: Tick) {
+    fn compact(&mut self, store: &mut impl Store<K>, now: Tick) {
         for queue in [&mut self.window, &mut self.main] {
             queue.retain(|key| store.inspect(key, now, false) != Probe::Absent);
         }
     }
 
-    fn evict(&mut self, store: &impl Store<K>, key: &K) {
+    fn evict(&mut self, store: &mut impl Store<K>, key: &K) {
         if let Some(weight) = store.remove_entry(key, Removal::Evicted) {
             self.on_remove(weight);
         }
@@ -197,7 +197,7 @@ impl<K> Segment<K> {
     /// it in one map operation (the victim's). Only a candidate about to lose is looked at:
     /// in the same operation that would evict it, its hits in the window are folded in,
     /// and if they make it the more frequent, the victim goes instead.
-    fn evict_via_window(&mut self, store: &impl Store<K>, now: Tick) -> bool {
+    fn evict_via_window(&mut self, store: &mut impl Store<K>, now: Tick) -> bool {
         let Some(candidate) = self.window.pop_front() else {
             return false;
         };
@@ -235,7 +235,7 @@ impl<K> Segment<K> {
         true
     }
 
-    fn evict_from_main(&mut self, store: &impl Store<K>, now: Tick) -> bool {
+    fn evict_from_main(&mut self, store: &mut impl Store<K>, now: Tick) -> bool {
         if self.main.is_empty() {
             return false;
         }
@@ -251,7 +251,7 @@ impl<K> Segment<K> {
     /// and handed back.
     fn run_hand(
         &mut self,
-        store: &impl Store<K>,
+        store: &mut impl Store<K>,
         now: Tick,
         candidate_frequency: Option<u64>,
     ) -> Hand<K> {
