@@ -326,12 +326,14 @@ pub(crate) struct FrequencySketch {
     sample_size: u64,
 }
 
-/// 8192 blocks of 32 bytes: 256 KiB.
-const MAX_SKETCH_BLOCKS: usize = 1 << 13;
+/// 4096 blocks of 32 bytes: 128 KiB per segment, which is 16 counters per entry up to 16k
+/// entries per segment (caches up to ~256k entries on 2 cores) and 2 bytes per entry for a
+/// 1M-entry cache.
+const MAX_SKETCH_BLOCKS: usize = 1 << 12;
 
 impl FrequencySketch {
     fn new(capacity: u64) -> Self {
-        // 16 counters (8 bytes) per entry, as in Caffeine, up to 256 KiB per segment. Width
+        // 16 counters (8 bytes) per entry, as in Caffeine, up to 128 KiB per segment. Width
         // matters most for small caches, where collisions blur rare keys into frequent ones
         // (measured: 14 points less deficit to moka over the LIRS traces than 8 counters);
         // large segments see enough distinct keys per sample that 4 counters per entry
