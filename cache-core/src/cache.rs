@@ -882,25 +882,7 @@ where
             .map(|guard| &mut **guard)
     }
 
-    /// Removes `key`'s entry, returning its weight.
-    fn take(&mut self, hash: u64, key: &K) -> Option<u64> {
-        let (key, entry) = self.table(hash)?.remove_entry(hash, |(k, _)| k == key)?;
-        Some(self.cache.weigh(&key, &entry.into_inner().value))
-    }
-}
-
-impl<K, V, S> Store<K> for LockedShards<'_, K, V, S>
-where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-    S: BuildHasher + Clone + Send + Sync + 'static,
-{
-    fn hash_key(&mut self, key: &K) -> u64 {
-        self.cache.hash_of(key)
-    }
-
-    fn inspect(&mut self, key: &K, now: Tick, take_count: bool) -> Probe {
-        let hash = self.hash_key(key);
+    fn probe(&mut self, hash: u64, key: &K, now: Tick, take_count: bool) -> Probe {
         let Some(table) = self.table(hash) else {
             return Probe::Absent;
         };
@@ -924,18 +906,40 @@ where
         }
     }
 
+    /// Removes `key`'s entry, returning its weight.
+    fn take(&mut self, hash: u64, key: &K) -> Option<u64> {
+        let (key, entry) = self.table(hash)?.remove_entry(hash, |(k, _)| k == key)?;
+        Some(self.cache.weigh(&key, &entry.into_inner().value))
+    }
+}
+
+impl<K, V, S> Store<K> for LockedShards<'_, K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: BuildHasher + Clone + Send + Sync + 'static,
+{
+    fn hash_key(&mut self, key: &K) -> u64 {
+        self.cache.hash_of(key)
+    }
+
+    fn inspect(&mut self, key: &K, now: Tick, take_count: bool) -> Probe {
+        let hash = self.hash_key(key);
+        self.probe(hash, key, now, take_count)
+    }
+
     fn remove_if(&mut self, key: &K, now: Tick, decide: impl FnOnce(Probe) -> bool) -> Option<u64> {
-        let probe = self.inspect(key, now, true);
+        let hash = self.hash_key(key);
+        let probe = self.probe(hash, key, now, true);
         if probe == Probe::Absent || !decide(probe) {
             return None;
         }
+        let weight = self.take(hash, key)?;
         let cause = if probe == Probe::Expired {
             Counter::Expiration
         } else {
             Counter::Eviction
         };
-        let hash = self.hash_key(key);
-        let weight = self.take(hash, key)?;
         self.cache.counters.add(cause, 1);
         Some(weight)
     }
