@@ -187,7 +187,7 @@ where
             shards_per_segment: shards / segment_count,
             flights: DashMap::with_hasher_and_shard_amount(
                 builder.hasher.clone(),
-                shard_count(segment_count),
+                flight_shard_count(segment_count),
             ),
             hasher: builder.hasher,
             clock: builder.clock,
@@ -982,8 +982,9 @@ fn segment_share(capacity: u64, count: usize, index: usize) -> u64 {
     capacity / count + u64::from((index as u64) < capacity % count)
 }
 
-/// Map shards: more than segments, so that two threads reading seldom share a shard lock.
-fn shard_count(segments: usize) -> usize {
+/// Shards of the map of loads in flight (the entry map has one shard per segment instead):
+/// plenty, so that concurrent loads of different keys seldom share a shard lock.
+fn flight_shard_count(segments: usize) -> usize {
     parallelism()
         .saturating_mul(8)
         .next_power_of_two()
@@ -1006,6 +1007,6 @@ mod tests {
         assert_eq!(segment_count(1024), 2);
         let most = parallelism().saturating_mul(8).next_power_of_two();
         assert_eq!(segment_count(u64::MAX), most);
-        assert!(shard_count(1).is_power_of_two() && shard_count(1) >= 16);
+        assert!(flight_shard_count(1).is_power_of_two() && flight_shard_count(1) >= 16);
     }
 }
