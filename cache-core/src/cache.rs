@@ -923,13 +923,17 @@ where
         self.cache.hash_of(key)
     }
 
-    fn inspect(&mut self, key: &K, now: Tick, take_count: bool) -> Probe {
-        let hash = self.hash_key(key);
+    fn inspect(&mut self, key: &K, hash: u64, now: Tick, take_count: bool) -> Probe {
         self.probe(hash, key, now, take_count)
     }
 
-    fn remove_if(&mut self, key: &K, now: Tick, decide: impl FnOnce(Probe) -> bool) -> Option<u64> {
-        let hash = self.hash_key(key);
+    fn remove_if(
+        &mut self,
+        key: &K,
+        hash: u64,
+        now: Tick,
+        decide: impl FnOnce(Probe) -> bool,
+    ) -> Option<u64> {
         let probe = self.probe(hash, key, now, true);
         if probe == Probe::Absent || !decide(probe) {
             return None;
@@ -944,8 +948,7 @@ where
         Some(weight)
     }
 
-    fn remove_entry(&mut self, key: &K, cause: Removal) -> Option<u64> {
-        let hash = self.hash_key(key);
+    fn remove_entry(&mut self, key: &K, hash: u64, cause: Removal) -> Option<u64> {
         let weight = self.take(hash, key)?;
         self.cache.counters.add(
             match cause {

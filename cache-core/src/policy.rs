@@ -20,15 +20,23 @@ use std::collections::VecDeque;
 
 /// What a segment needs from the map that holds its entries.
 pub(crate) trait Store<K> {
+    /// The map's hash of `key`. The policy hashes each key it handles once and passes the
+    /// hash to the methods below, which would otherwise hash it again.
     fn hash_key(&mut self, key: &K) -> u64;
     /// Looks at `key`'s entry; with `take_count` also takes (resets) its access count.
-    fn inspect(&mut self, key: &K, now: Tick, take_count: bool) -> Probe;
+    fn inspect(&mut self, key: &K, hash: u64, now: Tick, take_count: bool) -> Probe;
     /// Removes `key`'s entry and returns its weight, or `None` if it was absent.
-    fn remove_entry(&mut self, key: &K, cause: Removal) -> Option<u64>;
+    fn remove_entry(&mut self, key: &K, hash: u64, cause: Removal) -> Option<u64>;
     /// Inspects `key` (taking its access count) and removes it if `decide` says so, in one
     /// map operation; returns the weight removed. Expired entries are counted as
     /// expirations, others as evictions. `decide` is not called for an absent key.
-    fn remove_if(&mut self, key: &K, now: Tick, decide: impl FnOnce(Probe) -> bool) -> Option<u64>;
+    fn remove_if(
+        &mut self,
+        key: &K,
+        hash: u64,
+        now: Tick,
+        decide: impl FnOnce(Probe) -> bool,
+    ) -> Option<u64>;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,19 +160,22 @@ impl<K> Segment<K> {
         let mut removed = 0;
         let mut next_expiry = NEVER;
         for queue in [&mut self.window, &mut self.main] {
-            queue.retain(|key| match store.inspect(key, now, false) {
-                Probe::Absent => false,
-                Probe::Expired => {
-                    if let Some(weight) = store.remove_entry(key, Removal::Expired) {
-                        self.entries -= 1;
-                        self.weight -= weight;
-                        removed += 1;
+            queue.retain(|key| {
+                let hash = store.hash_key(key);
+                match store.inspect(key, hash, now, false) {
+                    Probe::Absent => false,
+                    Probe::Expired => {
+                        if let Some(weight) = store.remove_entry(key, hash, Removal::Expired) {
+                            self.entries -= 1;
+                            self.weight -= weight;
+                            removed += 1;
+                        }
+                        false
                     }
-                    false
-                }
-                Probe::Live { deadline, .. } => {
-                    next_expiry = next_expiry.min(deadline);
-                    true
+                    Probe::Live { deadline, .. } => {
+                        next_expiry = next_expiry.min(deadline);
+                        true
+                    }
                 }
             });
         }
@@ -180,12 +191,15 @@ impl<K> Segment<K> {
 
     fn compact(&mut self, store: &mut impl Store<K>, now: Tick) {
         for queue in [&mut self.window, &mut self.main] {
-            queue.retain(|key| store.inspect(key, now, false) != Probe::Absent);
+            queue.retain(|key| {
+                let hash = store.hash_key(key);
+                store.inspect(key, hash, now, false) != Probe::Absent
+            });
         }
     }
 
-    fn evict(&mut self, store: &mut impl Store<K>, key: &K) {
-        if let Some(weight) = store.remove_entry(key, Removal::Evicted) {
+    fn evict(&mut self, store: &mut impl Store<K>, key: &K, hash: u64) {
+        if let Some(weight) = store.remove_entry(key, hash, Removal::Evicted) {
             self.on_remove(weight);
         }
     }
@@ -203,16 +217,21 @@ impl<K> Segment<K> {
         };
         let candidate_hash = store.hash_key(&candidate);
         let estimate = self.sketch.estimate(candidate_hash);
-        let (victim, victim_frequency) = match self.run_hand(store, now, Some(estimate)) {
-            Hand::MadeRoom => {
-                self.main.push_back(candidate);
-                return true;
-            }
-            Hand::KeptVictim(victim, frequency) => (victim, frequency),
-        };
+        let (victim, victim_hash, victim_frequency) =
+            match self.run_hand(store, now, Some(estimate)) {
+                Hand::MadeRoom => {
+                    self.main.push_back(candidate);
+                    return true;
+                }
+                Hand::KeptVictim {
+                    key,
+                    hash,
+                    frequency,
+                } => (key, hash, frequency),
+            };
         let mut present = false;
         let mut window_hits = 0;
-        let removed = store.remove_if(&candidate, now, |probe| match probe {
+        let removed = store.remove_if(&candidate, candidate_hash, now, |probe| match probe {
             Probe::Absent => false,
             Probe::Expired => true,
             Probe::Live { accesses, .. } => {
@@ -226,7 +245,7 @@ impl<K> Segment<K> {
             self.on_remove(weight);
             self.main.push_front(victim);
         } else if present {
-            self.evict(store, &victim);
+            self.evict(store, &victim, victim_hash);
             self.main.push_back(candidate);
         } else {
             // A tombstone: nothing to admit, and the victim stays.
@@ -261,7 +280,7 @@ impl<K> Segment<K> {
             let victim_frequency = self.sketch.estimate(hash);
             let give_chance = chances < MAX_SECOND_CHANCES;
             let mut step = Step::Tombstone;
-            let removed = store.remove_if(&key, now, |probe| match probe {
+            let removed = store.remove_if(&key, hash, now, |probe| match probe {
                 Probe::Absent => false,
                 Probe::Expired => {
                     step = Step::Removed;
@@ -295,7 +314,13 @@ impl<K> Segment<K> {
                     self.sketch.increment(hash, accesses);
                     self.main.push_back(key);
                 }
-                Step::Kept => return Hand::KeptVictim(key, victim_frequency),
+                Step::Kept => {
+                    return Hand::KeptVictim {
+                        key,
+                        hash,
+                        frequency: victim_frequency,
+                    }
+                }
             }
         }
         Hand::MadeRoom
@@ -303,10 +328,11 @@ impl<K> Segment<K> {
 }
 
 /// What the CLOCK hand did: made room (removed an entry, or found nothing to remove), or
-/// kept its victim (with its estimated frequency) against a candidate no more frequent.
+/// kept its victim (with its hash and estimated frequency) against a candidate no more
+/// frequent.
 enum Hand<K> {
     MadeRoom,
-    KeptVictim(K, u64),
+    KeptVictim { key: K, hash: u64, frequency: u64 },
 }
 
 enum Step {
@@ -369,12 +395,24 @@ impl FrequencySketch {
         let (block, bits) = self.locate(hash);
         let words = &mut self.blocks[block];
         let mut added = false;
-        for (row, word) in words.iter_mut().enumerate() {
-            let shift = Self::shift(bits, row);
-            let count = (*word >> shift) & 15;
-            let step = by.min(15 - count);
-            *word += step << shift;
-            added |= step != 0;
+        // Every insert adds 1, so that case is worth its own branch-light loop: a counter
+        // below 15 gets exactly one more, with no clamping arithmetic.
+        if by == 1 {
+            for (row, word) in words.iter_mut().enumerate() {
+                let shift = Self::shift(bits, row);
+                if (*word >> shift) & 15 != 15 {
+                    *word += 1 << shift;
+                    added = true;
+                }
+            }
+        } else {
+            for (row, word) in words.iter_mut().enumerate() {
+                let shift = Self::shift(bits, row);
+                let count = (*word >> shift) & 15;
+                let step = by.min(15 - count);
+                *word += step << shift;
+                added |= step != 0;
+            }
         }
         if added {
             self.additions += by;
@@ -386,12 +424,12 @@ impl FrequencySketch {
 
     pub(crate) fn estimate(&self, hash: u64) -> u64 {
         let (block, bits) = self.locate(hash);
-        let words = &self.blocks[block];
-        let mut min = 15;
-        for (row, word) in words.iter().enumerate() {
-            min = min.min((word >> Self::shift(bits, row)) & 15);
-        }
-        min
+        let [w0, w1, w2, w3] = self.blocks[block];
+        let count = |word: u64, row: usize| (word >> Self::shift(bits, row)) & 15;
+        count(w0, 0)
+            .min(count(w1, 1))
+            .min(count(w2, 2))
+            .min(count(w3, 3))
     }
 
     fn halve(&mut self) {
