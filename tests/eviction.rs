@@ -169,3 +169,22 @@ fn cache_keeps_serving_after_heavy_churn() {
     cache.insert(1, 1);
     assert_eq!(cache.get(&1), Some(1));
 }
+
+#[test]
+fn an_insert_is_there_when_it_returns() {
+    // Frequency admission may reject a new key later, but never on its own insert: a
+    // caller that inserts and then reads (in one thread) finds the value.
+    for max_size in [1, 2, 10, 1000] {
+        let cache = TtlCache::<u64, u64>::builder()
+            .max_size(max_size)
+            .ttl(Duration::from_secs(60))
+            .build();
+        for key in 0..20_000u64 {
+            // Some keys are asked for often, so the sketch has favourites to defend.
+            let _ = cache.get(&(key % 7));
+            cache.insert(key, key * 3);
+            assert_eq!(cache.get(&key), Some(key * 3), "max_size {max_size}, key {key}");
+            assert!(cache.len() <= max_size);
+        }
+    }
+}

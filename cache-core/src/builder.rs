@@ -152,7 +152,9 @@ impl<K, V, S> TtlCacheBuilder<K, V, S> {
 
     /// Bounds the cache by total weight instead of entry count: `weigher(key, value)` gives
     /// each entry's weight, and [`max_weight`](Self::max_weight) the bound (which defaults to
-    /// `max_size` when not given). An entry heavier than the bound is not stored.
+    /// `max_size` when not given). An entry heavier than the bound is not stored. An entry
+    /// weighs at least 1 whatever the weigher says, so that the number of entries stays
+    /// bounded (by `max_weight`) too.
     ///
     /// The weigher must be a cheap, pure function of its arguments: it is called again when
     /// the entry is removed, sometimes under the cache's internal locks, so it must not use

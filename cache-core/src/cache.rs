@@ -19,9 +19,12 @@ use crate::flight::{self, Flight, Join};
 use crate::policy::{Probe, Removal, Segment, Store};
 use crate::stats::{CacheStats, Counter, Counters};
 
-/// The hasher a cache uses unless told otherwise: foldhash, seeded randomly per process.
-/// It resists hash flooding (its seed is secret) and is several times faster than SipHash on
-/// small keys.
+/// The hasher a cache uses unless told otherwise: foldhash, seeded per process (from
+/// addresses and the clock, not the OS's random source) and several times faster than SipHash
+/// on small keys. The seed makes flooding harder than with a fixed hash, but foldhash does
+/// not claim to withstand an attacker who can time the cache; keys chosen to collide cost
+/// speed, never correctness (see the README's threat model), and a cache keyed by hostile
+/// input can take `std`'s SipHash `RandomState` through the builder's `hasher`.
 pub type DefaultHashBuilder = foldhash::fast::RandomState;
 
 pub(crate) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u64 + Send + Sync>;
@@ -609,7 +612,8 @@ where
         let size = self.map.len();
         let expired_entries = self.expired_len();
         let max_size = self.max_size();
-        let total_weight = self.segments.iter().map(|s| lock(s).weight).sum();
+        let total_weight: u128 = self.segments.iter().map(|s| lock(s).weight).sum();
+        let total_weight = u64::try_from(total_weight).unwrap_or(u64::MAX);
         let hits = self.counters.sum(Counter::Hit);
         let misses = self.counters.sum(Counter::Miss);
         let lookups = hits + misses;
@@ -699,16 +703,16 @@ where
             .store(duration_to_ticks(ttl), Ordering::Relaxed);
     }
 
-    /// Changes the bound on the number of entries. A smaller bound takes effect as entries
-    /// are inserted (each insert evicts down to its segment's new share), so shrinking costs
-    /// nothing now. The number of segments stays as built. For a cache built with a weigher
-    /// and `max_weight`, the weight bound stays and this only changes what `stats()` reports.
+    /// Changes the bound on the number of entries. A smaller bound takes effect at once:
+    /// each segment evicts down to its new share before this returns (expired entries first,
+    /// then by policy), so `len() <= max_size` holds afterwards, and `set_max_size(0)` empties
+    /// the cache. The number of segments stays as built. For a cache built with a weigher and
+    /// `max_weight`, the weight bound stays and this only changes what `stats()` reports.
     ///
     /// ```
     /// let cache = cachekit::TtlCache::<u32, u32>::new(100, std::time::Duration::from_secs(60));
     /// cache.insert_many((0..100).map(|i| (i, i)));
     /// cache.set_max_size(10);
-    /// cache.insert(1000, 1000); // a cache this small has one segment: it shrinks at once
     /// assert!(cache.len() <= 10);
     /// assert_eq!(cache.stats().max_size, 10);
     /// ```
@@ -718,8 +722,13 @@ where
             return;
         }
         let count = self.segments.len();
+        let now = self.clock.now();
+        let window_ppm = self.climber.window_ppm();
         for (index, segment) in self.segments.iter().enumerate() {
-            lock(segment).capacity = segment_share(max_size as u64, count, index);
+            let mut segment = lock(segment);
+            segment.capacity = segment_share(max_size as u64, count, index);
+            let mut shards = self.lock_shards(index);
+            segment.make_room(&mut shards, now, window_ppm, false);
         }
     }
 
@@ -737,6 +746,8 @@ where
             if let Some(removed) = shards.take(hash, &key) {
                 segment.on_remove(removed);
             }
+            // A segment whose share shrank (see `set_max_size`) may still be over it.
+            segment.make_room(&mut shards, now, self.climber.window_ppm(), false);
             return;
         }
         let deadline = now.saturating_add(ttl).min(NEVER);
@@ -747,7 +758,8 @@ where
                     let old = std::mem::replace(slot.get_mut(), entry);
                     if self.weigher.is_some() {
                         let old_weight = self.weigh(stored_key, &old.value);
-                        segment.weight = segment.weight - old_weight + weight;
+                        segment.weight =
+                            segment.weight - u128::from(old_weight) + u128::from(weight);
                     }
                 }
                 None => {
@@ -759,7 +771,7 @@ where
             },
             None => return, // unreachable: a segment always holds its keys' shards
         }
-        segment.make_room(&mut shards, now, self.climber.window_ppm());
+        segment.make_room(&mut shards, now, self.climber.window_ppm(), true);
         drop(shards);
         segment.inserts_since_climb += 1;
         if segment.inserts_since_climb >= segment.capacity.max(64) {
@@ -801,8 +813,12 @@ where
         }
     }
 
+    /// An entry's weight: at least 1, so that free entries cannot grow the cache without
+    /// bound.
     fn weigh(&self, key: &K, value: &V) -> u64 {
-        self.weigher.as_ref().map_or(1, |weigh| weigh(key, value))
+        self.weigher
+            .as_ref()
+            .map_or(1, |weigh| weigh(key, value).max(1))
     }
 
     fn segment_of(&self, hash: u64) -> MutexGuard<'_, Segment<K>> {

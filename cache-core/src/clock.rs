@@ -204,8 +204,9 @@ impl MockClock {
         }
     }
 
-    /// Moves the time forward by `by` (saturating at about 584 years after the epoch,
-    /// beyond which every finite deadline has passed).
+    /// Moves the time forward by `by`, saturating at `u64::MAX` nanoseconds (about 584
+    /// years) after the epoch: there time stops, so a deadline further out (a TTL of
+    /// centuries, or one set once the clock has stopped) never passes.
     ///
     /// ```
     /// use std::time::Duration;

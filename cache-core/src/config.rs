@@ -55,6 +55,12 @@ pub const ENV_CLEANUP_INTERVAL: &str = "CACHEKIT_CLEANUP_INTERVAL";
 /// reported once through the [`log`] facade (at `warn` level) and also keeps the default.
 /// Reading them never panics.
 ///
+/// Surrounding whitespace is ignored. Empty, negative, non-numeric (`NaN`, `inf`, `5s`),
+/// out-of-range (`1e400`, a count beyond `usize`) and non-UTF-8 values do not parse. `0`
+/// is accepted for the TTL and the size: every cache that takes that default then stores
+/// nothing, which turns caching off. A positive number of seconds under a nanosecond
+/// counts as one nanosecond.
+///
 /// # Examples
 ///
 /// ```
@@ -108,7 +114,13 @@ impl RegistryDefaults {
     /// assert!(defaults.cleanup_interval > std::time::Duration::ZERO);
     /// ```
     pub fn from_env() -> Self {
-        Self::from_env_with(|name| std::env::var(name).ok())
+        Self::from_env_with(|name| match std::env::var(name) {
+            Ok(text) => Some(text),
+            Err(std::env::VarError::NotPresent) => None,
+            // Not unset, so not silently ignored: the replacement characters make it fail
+            // to parse, which reports it like any other bad value.
+            Err(std::env::VarError::NotUnicode(raw)) => Some(raw.to_string_lossy().into_owned()),
+        })
     }
 
     /// As [`from_env`](Self::from_env), with the variables looked up through `lookup`
@@ -160,11 +172,19 @@ fn parse_count(text: &str) -> Option<usize> {
 }
 
 /// Non-negative seconds, whole or decimal; `None` for anything else, including overflow.
+/// A positive value under a nanosecond is one nanosecond: rounding it to zero would turn
+/// a time to live into "cache nothing".
 fn parse_seconds(text: &str) -> Option<Duration> {
     if let Ok(whole) = text.parse::<u64>() {
         return Some(Duration::from_secs(whole));
     }
-    Duration::try_from_secs_f64(text.parse::<f64>().ok()?).ok()
+    let seconds = text.parse::<f64>().ok()?;
+    let duration = Duration::try_from_secs_f64(seconds).ok()?;
+    Some(if duration.is_zero() && seconds > 0.0 {
+        Duration::from_nanos(1)
+    } else {
+        duration
+    })
 }
 
 #[cfg(test)]
@@ -178,6 +198,8 @@ mod tests {
         assert_eq!(parse_seconds("-1"), None);
         assert_eq!(parse_seconds("NaN"), None);
         assert_eq!(parse_seconds("1e30"), None);
+        assert_eq!(parse_seconds("1e-12"), Some(Duration::from_nanos(1)));
+        assert_eq!(parse_seconds("-0"), Some(Duration::ZERO));
         assert_eq!(parse_seconds("10s"), None);
         assert_eq!(parse_seconds(""), None);
     }

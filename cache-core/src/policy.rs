@@ -60,9 +60,10 @@ pub(crate) struct Segment<K> {
     window: VecDeque<K>,
     main: VecDeque<K>,
     sketch: FrequencySketch,
-    /// Live entries and their total weight: exact, unlike the queue lengths.
+    /// Live entries and their total weight: exact, unlike the queue lengths. The total is
+    /// wider than a weight so that weights near `u64::MAX` add up without overflow.
     pub(crate) entries: usize,
-    pub(crate) weight: u64,
+    pub(crate) weight: u128,
     pub(crate) capacity: u64,
     /// No entry inserted since the last sweep expires before this tick.
     next_expiry: Tick,
@@ -97,14 +98,14 @@ impl<K> Segment<K> {
         self.sketch.increment(hash, 1);
         self.window.push_back(key);
         self.entries += 1;
-        self.weight += weight;
+        self.weight += u128::from(weight);
         self.next_expiry = self.next_expiry.min(deadline);
     }
 
     /// Records the removal of a key's entry by someone other than the policy.
     pub(crate) fn on_remove(&mut self, weight: u64) {
         self.entries -= 1;
-        self.weight -= weight;
+        self.weight -= u128::from(weight);
     }
 
     pub(crate) fn clear(&mut self) {
@@ -118,24 +119,34 @@ impl<K> Segment<K> {
 
     /// Evicts until the segment is within its bound: expired entries first (by a sweep when
     /// one is known to be due), then by policy.
-    pub(crate) fn make_room(&mut self, store: &mut impl Store<K>, now: Tick, window_ppm: u64) {
+    /// With `keep_newest`, the key at the back of the window (the one just inserted) is not
+    /// evicted: an insert's own entry is there when it returns, as in Caffeine, whose
+    /// window never has fewer than one entry.
+    pub(crate) fn make_room(
+        &mut self,
+        store: &mut impl Store<K>,
+        now: Tick,
+        window_ppm: u64,
+        keep_newest: bool,
+    ) {
         self.window_ppm = window_ppm;
         // While there is room, window overflow moves on to the main queue as it is, access
         // counts and all: there is nothing yet to compete with.
-        while self.weight <= self.capacity && self.window_over_share() {
+        while !self.over_capacity() && self.window_over_share() {
             if let Some(key) = self.window.pop_front() {
                 self.main.push_back(key);
             }
         }
-        if self.weight <= self.capacity {
+        if !self.over_capacity() {
             return;
         }
         if self.next_expiry <= now && now.saturating_sub(self.last_sweep) >= self.min_sweep_gap {
             self.sweep(store, now);
         }
-        while self.weight > self.capacity {
+        while self.over_capacity() {
+            let window_may_evict = self.window.len() > usize::from(keep_newest);
             let progressed =
-                if (self.window_over_share() || self.main.is_empty()) && !self.window.is_empty() {
+                if (self.window_over_share() || self.main.is_empty()) && window_may_evict {
                     self.evict_via_window(store, now)
                 } else {
                     self.evict_from_main(store, now)
@@ -148,6 +159,10 @@ impl<K> Segment<K> {
         if self.window.len() + self.main.len() > 2 * self.entries + 64 {
             self.compact(store, now);
         }
+    }
+
+    fn over_capacity(&self) -> bool {
+        self.weight > u128::from(self.capacity)
     }
 
     fn window_over_share(&self) -> bool {
@@ -167,7 +182,7 @@ impl<K> Segment<K> {
                     Probe::Expired => {
                         if let Some(weight) = store.remove_entry(key, hash, Removal::Expired) {
                             self.entries -= 1;
-                            self.weight -= weight;
+                            self.weight -= u128::from(weight);
                             removed += 1;
                         }
                         false

@@ -14,6 +14,7 @@
 //! fingerprints, even when they share a cache through one registry name.
 
 use std::collections::hash_map::RandomState;
+use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
@@ -101,8 +102,21 @@ impl BuildHasher for FingerprintBuildHasher {
 /// hash_arg::<u32>(&2, &mut two);
 /// assert_ne!(one.fingerprint(), two.fingerprint());
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct KeyHasher(SipHasher13);
+
+/// Opaque: the inner hasher's derived `Debug` prints its two keys, which for a function's
+/// prefix are the process secret.
+///
+/// ```
+/// let hasher = cachekit::__private::KeyHasher::new(0x5ec7e7, 0x5ec7e7);
+/// assert_eq!(format!("{hasher:?}"), "KeyHasher { .. }");
+/// ```
+impl fmt::Debug for KeyHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyHasher").finish_non_exhaustive()
+    }
+}
 
 impl KeyHasher {
     /// A hasher keyed with `(key0, key1)`. Generated code starts from a function's prefix
