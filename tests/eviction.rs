@@ -183,7 +183,11 @@ fn an_insert_is_there_when_it_returns() {
             // Some keys are asked for often, so the sketch has favourites to defend.
             let _ = cache.get(&(key % 7));
             cache.insert(key, key * 3);
-            assert_eq!(cache.get(&key), Some(key * 3), "max_size {max_size}, key {key}");
+            assert_eq!(
+                cache.get(&key),
+                Some(key * 3),
+                "max_size {max_size}, key {key}"
+            );
             assert!(cache.len() <= max_size);
         }
     }
