@@ -87,3 +87,16 @@ fn get_or_insert_with_respects_max_weight() {
         assert!(cache.stats().total_weight <= 50);
     }
 }
+
+#[test]
+fn utilization_of_a_weighted_cache_is_its_weight_over_max_weight() {
+    let cache = TtlCache::<u32, String>::builder()
+        .max_size(10)
+        .weigher(|_, value: &String| value.len() as u64)
+        .max_weight(200)
+        .build();
+    cache.insert(1, "x".repeat(50));
+    let stats = cache.stats();
+    assert_eq!(stats.total_weight, 50);
+    assert_eq!(stats.utilization_percent, 25.0);
+}

@@ -622,10 +622,11 @@ where
             max_size,
             expired_entries,
             ttl: self.ttl(),
-            utilization_percent: if max_size == 0 {
-                0.0
-            } else {
-                size as f64 * 100.0 / max_size as f64
+            utilization_percent: match self.max_weight {
+                Some(0) => 0.0,
+                Some(max_weight) => total_weight as f64 * 100.0 / max_weight as f64,
+                None if max_size == 0 => 0.0,
+                None => size as f64 * 100.0 / max_size as f64,
             },
             hits,
             misses,

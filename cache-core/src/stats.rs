@@ -47,7 +47,8 @@ pub struct CacheStats {
         serde(rename = "ttl_seconds", serialize_with = "serialize_seconds")
     )]
     pub ttl: Duration,
-    /// `size` as a percentage of `max_size` (0 when `max_size` is 0).
+    /// `size` as a percentage of `max_size` (0 when `max_size` is 0); for a cache bounded by
+    /// weight, `total_weight` as a percentage of `max_weight`, the bound that applies.
     pub utilization_percent: f64,
     /// Lookups that found a live entry.
     pub hits: u64,
