@@ -11,9 +11,23 @@
 use std::future::Future;
 use std::hash::{BuildHasher, Hash};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
+
+// Under `--cfg shuttle` the flight's own primitives are shuttle's, whose scheduler then controls
+// and explores their interleavings (`shuttle_tests`). The flights map and the cache keep their
+// real locks: no shuttle operation happens while one is held, so shuttle never switches tasks
+// inside them and each of their operations is one atomic step.
+#[cfg(shuttle)]
+use shuttle::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Condvar, Mutex, MutexGuard,
+};
+#[cfg(not(shuttle))]
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Condvar, Mutex, MutexGuard,
+};
 
 use dashmap::mapref::entry::Entry as MapEntry;
 use dashmap::DashMap;
@@ -126,6 +140,7 @@ where
     V: Clone,
     S: BuildHasher + Clone,
 {
+    map_step();
     match flights.entry(key.clone()) {
         MapEntry::Occupied(occupied) => Join::Follower(Arc::clone(occupied.get())),
         MapEntry::Vacant(vacant) => {
@@ -174,7 +189,10 @@ impl<K: Hash + Eq, V: Clone, S: BuildHasher + Clone> Leadership<'_, K, V, S> {
     fn end(&mut self, outcome: State<V>) {
         self.ended = true;
         // Remove first: a caller arriving after this sees no flight and finds the value in
-        // the cache (the leader inserted it before finishing) or starts a new load.
+        // the cache (the leader inserted it before finishing) or starts a new load. Ending
+        // first would leave an abandoned flight in the map for followers to re-join and spin
+        // on until it is removed.
+        map_step();
         self.flights
             .remove_if(&self.key, |_, flight| Arc::ptr_eq(flight, &self.flight));
         self.flight.end(outcome);
@@ -220,7 +238,33 @@ impl<F: Future + Unpin> Future for LoaderFuture<'_, F> {
     }
 }
 
+#[cfg(not(shuttle))]
 fn current_thread() -> usize {
     // Slots are unique among live threads, and only a live thread marks itself a loader.
     crate::thread_slot::current().wrapping_add(1)
 }
+
+// Shuttle runs all its threads and tasks as coroutines on one OS thread, which would give them
+// one thread slot and make every follower look like the loader; its task ids tell them apart.
+#[cfg(shuttle)]
+fn current_thread() -> usize {
+    usize::from(shuttle::thread::current().id()).wrapping_add(1)
+}
+
+/// A scheduling point for shuttle just before each operation on the flights map; nothing
+/// otherwise. Shuttle cannot see the map's shard locks, so without it a map operation would be
+/// glued to its caller's previous step (a cache miss, say), and orders such as "miss, the leader
+/// stores and ends, join" would never be explored. Being before the operation, it is never
+/// taken with a shard lock held, which shuttle's coroutines (one OS thread) could not survive.
+#[cfg(shuttle)]
+fn map_step() {
+    // Shuttle does not model time: a sleep is a plain scheduling point.
+    shuttle::thread::sleep(std::time::Duration::ZERO);
+}
+
+#[cfg(not(shuttle))]
+#[inline(always)]
+fn map_step() {}
+
+#[cfg(all(test, shuttle))]
+mod shuttle_tests;
