@@ -38,3 +38,44 @@ proptest! {
         model::run(&Case { max_size, ttl_ms, ops }).map_err(TestCaseError::fail)?;
     }
 }
+
+/// Failures found by this test and the fuzzer, shrunk, kept so that they stay fixed (proptest
+/// also replays any `proptest-regressions/` file it wrote on a failure).
+#[test]
+fn shrunk_failures_stay_fixed() {
+    let cases = [
+        // A hit that ignored deadlines returned an expired value (the check's own mutation
+        // test, shrunk by proptest).
+        Case {
+            max_size: 2,
+            ttl_ms: 1,
+            ops: vec![Op::Insert(0, 7), Op::Advance(2), Op::Get(0)],
+        },
+        // `remove` that returned an expired value (shrunk by `cargo fuzz tmin`).
+        Case {
+            max_size: 7,
+            ttl_ms: 1,
+            ops: vec![Op::Insert(0, 256), Op::Advance(59), Op::Remove(0)],
+        },
+        // Edges of the bound: a one-entry cache that is full and hit, and a zero bound.
+        Case {
+            max_size: 1,
+            ttl_ms: 4_000,
+            ops: vec![
+                Op::Insert(0, 1),
+                Op::Get(0),
+                Op::Get(0),
+                Op::Insert(1, 2),
+                Op::Get(1),
+            ],
+        },
+        Case {
+            max_size: 0,
+            ttl_ms: 4_000,
+            ops: vec![Op::Insert(0, 1), Op::Get(0), Op::GetOrInsertWith(0, 3)],
+        },
+    ];
+    for case in &cases {
+        model::run(case).unwrap_or_else(|problem| panic!("{problem}"));
+    }
+}
