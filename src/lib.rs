@@ -37,6 +37,18 @@ pub use cache_core::{
 
 pub use cache_macros::{cached_method, ttl_cached};
 
+/// The shared Redis tier: a local cache in front of Redis, shared by every process (only
+/// with the `redis` feature, off by default). See [`redis::SharedTier`] and
+/// [`redis::connect`].
+#[cfg(feature = "redis")]
+pub use cache_redis as redis;
+
+/// The admin endpoints: statistics, health, Prometheus metrics and cleanup over HTTP (only
+/// with the `admin` feature, off by default). See [`admin::router`] to mount them in an axum
+/// app and [`admin::serve`] to run them on a thread of their own.
+#[cfg(feature = "admin")]
+pub use cache_admin as admin;
+
 #[doc(hidden)]
 #[path = "private/mod.rs"]
 pub mod __private;

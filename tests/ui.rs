@@ -11,3 +11,12 @@ fn ui() {
     cases.compile_fail("tests/ui/*.rs");
     cases.pass("tests/ui/pass/*.rs");
 }
+
+/// The shared tier's errors, which name serde's traits: only with the `redis` feature, which
+/// the generated code of `shared = "redis"` needs.
+#[cfg(feature = "redis")]
+#[test]
+fn ui_redis() {
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/redis/*.rs");
+}

@@ -10,16 +10,18 @@ pub enum Workload {
     Memory,
     Traces,
     Memo,
+    Redis,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 6] = [
+    pub const ALL: [Workload; 7] = [
         Workload::Hit,
         Workload::Insert,
         Workload::Zipf,
         Workload::Memory,
         Workload::Traces,
         Workload::Memo,
+        Workload::Redis,
     ];
 
     fn parse(s: &str) -> Option<Self> {
@@ -30,6 +32,7 @@ impl Workload {
             "memory" => Workload::Memory,
             "traces" => Workload::Traces,
             "memo" => Workload::Memo,
+            "redis" => Workload::Redis,
             _ => return None,
         })
     }
@@ -38,12 +41,17 @@ impl Workload {
 pub const USAGE: &str = "\
 usage: cargo run --release -p cachekit-bench -- [options]
 
-  --only hit|insert|zipf|memory|traces|memo   run only these workloads (repeatable, or comma-separated)
+  --only hit|insert|zipf|memory|traces|memo|redis
+                                              run only these workloads (repeatable, or comma-separated);
+                                              redis starts its own redis-server (or uses
+                                              CACHEKIT_BENCH_REDIS_URL) and is skipped without one
   --quick                                     small sizes: a smoke run; does not write BENCHMARKS.md
   --traces DIR                                directory of the trace files (default: ../shared/traces
                                               relative to the repository root)
   --rounds N                                  timing rounds per measurement (default 7, quick 3)
   --no-write                                  print the tables but do not write BENCHMARKS.md
+  --out PATH                                  write the report to PATH instead of BENCHMARKS.md, even
+                                              with --quick; its charts go to benches/charts/ next to it
   --help                                      this text";
 
 #[derive(Debug, Clone)]
@@ -54,6 +62,8 @@ pub struct Options {
     pub traces_dir: PathBuf,
     pub rounds: Option<usize>,
     pub no_write: bool,
+    /// Where to write the report, if not the repository's `BENCHMARKS.md`.
+    pub out: Option<PathBuf>,
     /// The arguments as given, for the report's command line.
     pub args: Vec<String>,
 }
@@ -68,6 +78,7 @@ impl Options {
             traces_dir: default_traces,
             rounds: None,
             no_write: false,
+            out: None,
             args: args.clone(),
         };
         let mut it = args.into_iter();
@@ -86,12 +97,15 @@ impl Options {
                 "--only" => {
                     for w in value("--only")?.split(',') {
                         only.push(Workload::parse(w.trim()).ok_or_else(|| {
-                            format!("unknown workload {w:?} (hit|insert|zipf|memory|traces|memo)")
+                            format!(
+                                "unknown workload {w:?} (hit|insert|zipf|memory|traces|memo|redis)"
+                            )
                         })?);
                     }
                 }
                 "--quick" => opts.quick = true,
                 "--no-write" => opts.no_write = true,
+                "--out" => opts.out = Some(PathBuf::from(value("--out")?)),
                 "--traces" => opts.traces_dir = PathBuf::from(value("--traces")?),
                 "--rounds" => {
                     let v = value("--rounds")?;
@@ -109,6 +123,21 @@ impl Options {
             .filter(|w| only.is_empty() || only.contains(w))
             .collect();
         Ok(opts)
+    }
+
+    /// Where the report (and its charts) will be written: `None` with `--no-write`, and
+    /// with `--quick` unless `--out` asks for it (a smoke run must not overwrite the
+    /// committed report, but may be pointed elsewhere to check the output).
+    pub fn report_path(&self, default: PathBuf) -> Option<PathBuf> {
+        if self.no_write {
+            None
+        } else if let Some(p) = &self.out {
+            Some(p.clone())
+        } else if self.quick {
+            None
+        } else {
+            Some(default)
+        }
     }
 
     pub fn sizes(&self) -> Sizes {
@@ -147,6 +176,8 @@ pub struct Sizes {
     /// Memoized calls per thread per round.
     pub memo_calls: usize,
     pub memo_threads: &'static [usize],
+    /// Shared-tier operations per row per round.
+    pub redis_ops: usize,
 }
 
 impl Sizes {
@@ -167,6 +198,7 @@ impl Sizes {
         memo_pairs: 1_000,
         memo_calls: 1_000_000,
         memo_threads: &[1, 2],
+        redis_ops: 5_000,
     };
 
     pub const QUICK: Sizes = Sizes {
@@ -186,6 +218,7 @@ impl Sizes {
         memo_pairs: 1_000,
         memo_calls: 100_000,
         memo_threads: &[1, 2],
+        redis_ops: 300,
     };
 }
 
@@ -228,5 +261,20 @@ mod tests {
         assert!(parse(&["--only", "nope"]).is_err());
         assert!(parse(&["--traces"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
+    }
+
+    #[test]
+    fn report_path() {
+        let d = || PathBuf::from("B.md");
+        let at = |args: &[&str]| parse(args).unwrap().report_path(d());
+        assert_eq!(at(&[]), Some(d()));
+        assert_eq!(at(&["--quick"]), None);
+        assert_eq!(at(&["--no-write"]), None);
+        assert_eq!(
+            at(&["--quick", "--out", "/t/x.md"]),
+            Some(PathBuf::from("/t/x.md"))
+        );
+        assert_eq!(at(&["--out=/t/x.md", "--no-write"]), None);
+        assert!(parse(&["--out"]).is_err());
     }
 }

@@ -6,6 +6,7 @@
 
 mod adapters;
 mod alloc_count;
+mod charts;
 mod config;
 mod machine;
 mod memo_fns;
@@ -61,15 +62,15 @@ fn main() {
         let t = Instant::now();
         match w {
             Workload::Hit => {
-                progress("1/6 hit latency");
+                progress("1/7 hit latency");
                 results.hit = Some(workloads::hit::run(&sizes, &Kind::ALL));
             }
             Workload::Insert => {
-                progress("2/6 evicting insert");
+                progress("2/7 evicting insert");
                 results.insert = Some(workloads::insert::run(&sizes, &Kind::EVICTING));
             }
             Workload::Zipf => {
-                progress("3/6 Zipf hit ratio");
+                progress("3/7 Zipf hit ratio");
                 results.zipf = Some(workloads::zipf_ratio::run(
                     &sizes,
                     &Kind::EVICTING,
@@ -77,12 +78,12 @@ fn main() {
                 ));
             }
             Workload::Memory => {
-                progress("4/6 memory");
+                progress("4/7 memory");
                 results.memory = Some(workloads::memory::run(sizes.memory_entries, &Kind::ALL));
             }
             Workload::Traces => {
                 progress(&format!(
-                    "5/6 trace hit ratio (traces from {})",
+                    "5/7 trace hit ratio (traces from {})",
                     opts.traces_dir.display()
                 ));
                 let (loaded, notes) = traces::load_all(&opts.traces_dir, sizes.trace_limit);
@@ -97,8 +98,12 @@ fn main() {
                 ));
             }
             Workload::Memo => {
-                progress("6/6 memoized call");
+                progress("6/7 memoized call");
                 results.memo = Some(workloads::memo::run(&sizes, memo_fns::Memo::ALL));
+            }
+            Workload::Redis => {
+                progress("7/7 shared Redis tier");
+                results.redis = Some(workloads::redis::run(&sizes));
             }
         }
         progress(&format!("  done in {:.1} s", t.elapsed().as_secs_f64()));
@@ -121,13 +126,24 @@ fn main() {
         load_before,
         load_after: machine::load_average(),
     };
+    // Charts only go with a written report: the printed one would link to files that
+    // are stale or absent.
+    let report_path = opts.report_path(root.join("BENCHMARKS.md"));
+    if let Some(path) = &report_path {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let (charts, errors) = charts::write_all(&results, dir);
+        for c in &charts {
+            progress(&format!("wrote {}", dir.join(&c.link).display()));
+        }
+        for e in errors {
+            eprintln!("warning: chart not written: {e}");
+        }
+        results.charts = charts;
+    }
     let text = report::render(&header, &results);
     print!("{text}");
 
-    if opts.quick || opts.no_write {
-        progress("not writing BENCHMARKS.md (--quick or --no-write)");
-    } else {
-        let path = root.join("BENCHMARKS.md");
+    if let Some(path) = report_path {
         match std::fs::write(&path, &text) {
             Ok(()) => progress(&format!("wrote {}", path.display())),
             Err(e) => {
@@ -135,5 +151,7 @@ fn main() {
                 std::process::exit(1);
             }
         }
+    } else {
+        progress("not writing BENCHMARKS.md (--quick or --no-write)");
     }
 }

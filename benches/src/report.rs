@@ -4,13 +4,14 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::adapters::{Kind, TTL};
+use crate::charts::{Chart, Place};
 use crate::machine::Machine;
 use crate::memo_fns::Memo;
 use crate::stats::Summary;
 use crate::table::Table;
 use crate::workloads::{
     hit::HitResult, insert::InsertResult, memo::MemoResult, memory::MemoryResult,
-    trace_ratio::TraceResult, zipf_ratio::ZipfResult,
+    redis::RedisResult, trace_ratio::TraceResult, zipf_ratio::ZipfResult,
 };
 
 /// Everything a run measured; `None` for workloads not run.
@@ -22,9 +23,13 @@ pub struct Results {
     pub memory: Option<MemoryResult>,
     pub traces: Option<TraceResult>,
     pub memo: Option<MemoResult>,
+    pub redis: Option<RedisResult>,
     /// Notes from loading the traces (absent files and the like).
     pub trace_notes: Vec<String>,
     pub traces_dir: String,
+    /// Charts written next to the report, embedded in their sections (none when the
+    /// report is only printed).
+    pub charts: Vec<Chart>,
 }
 
 pub struct Header {
@@ -52,12 +57,13 @@ pub fn render(h: &Header, r: &Results) -> String {
     header(&mut out, h, r);
     if let Some(x) = &r.hit {
         hit_section(&mut out, x);
+        embed(&mut out, &r.charts, Place::Hit);
     }
     if let Some(x) = &r.insert {
         insert_section(&mut out, x);
     }
     if let Some(x) = &r.zipf {
-        zipf_section(&mut out, x);
+        zipf_section(&mut out, x, &r.charts);
     }
     if let Some(x) = &r.memory {
         memory_section(&mut out, x);
@@ -67,6 +73,10 @@ pub fn render(h: &Header, r: &Results) -> String {
     }
     if let Some(x) = &r.memo {
         memo_section(&mut out, x);
+        embed(&mut out, &r.charts, Place::Memo);
+    }
+    if let Some(x) = &r.redis {
+        redis_section(&mut out, x);
     }
     targets_section(&mut out, r);
     notes_section(&mut out, r);
@@ -245,14 +255,14 @@ fn ratio_cells(kinds: &[Kind], ratios: &[f64]) -> Vec<String> {
     cells
 }
 
-fn zipf_section(out: &mut String, r: &ZipfResult) {
+fn zipf_section(out: &mut String, r: &ZipfResult, charts: &[Chart]) {
     let _ = writeln!(
         out,
         "## 3. Hit ratio on Zipf streams\n\n{} requests over {} distinct keys, single thread. \
          The oracle column is the top-C oracle: the summed probability of the C most popular keys (the ceiling).\n",
         r.requests, r.keys
     );
-    for sec in &r.sections {
+    for (i, sec) in r.sections.iter().enumerate() {
         let _ = writeln!(out, "### s = {}\n", sec.exponent);
         let mut header = vec!["capacity".to_string(), "oracle".to_string()];
         header.extend(ratio_header(&r.kinds));
@@ -264,6 +274,14 @@ fn zipf_section(out: &mut String, r: &ZipfResult) {
         }
         out.push_str(&table.render());
         out.push('\n');
+        embed(out, charts, Place::Zipf(i));
+    }
+}
+
+/// The image links of the charts written for `place`, if any.
+fn embed(out: &mut String, charts: &[Chart], place: Place) {
+    for c in charts.iter().filter(|c| c.place == place) {
+        let _ = writeln!(out, "![{}]({})\n", c.alt, c.link);
     }
 }
 
@@ -360,6 +378,35 @@ fn memo_section(out: &mut String, r: &MemoResult) {
             row.push(ratio(s.median, base.map(|(_, b)| b[ti].median)));
         }
         table.row(row);
+    }
+    out.push_str(&table.render());
+    out.push('\n');
+}
+
+fn redis_section(out: &mut String, r: &RedisResult) {
+    let _ = writeln!(out, "## 7. Shared Redis tier\n");
+    let Some(server) = &r.server else {
+        let _ = writeln!(out, "Skipped: no Redis (see the notes).\n");
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "`cachekit::redis::SharedTier<u64>` against {server}, over loopback TCP, one thread: each row is one call of \
+         `get_or_compute` (or `get_or_compute_async` under `block_on`) with its key made from `(u64, &str)` arguments, \
+         the body a few arithmetic operations. {} calls per row per round, {} rounds, rows interleaved. A Redis hit \
+         reads through a tier whose local cache stores nothing; a miss uses a new key each call. `mean` is the median \
+         over rounds of the mean µs per call (with its range); p50 and p99 are over single calls, each timed alone.\n",
+        r.ops, r.rounds
+    );
+    let mut table = Table::new(["call", "mean µs", "range", "p50 µs", "p99 µs"]);
+    for row in &r.rows {
+        table.row(vec![
+            row.name.to_string(),
+            format!("{:.3}", row.mean_us.median),
+            format!("{:.3}–{:.3}", row.mean_us.min, row.mean_us.max),
+            format!("{:.3}", row.p50_us),
+            format!("{:.3}", row.p99_us),
+        ]);
     }
     out.push_str(&table.render());
     out.push('\n');
@@ -608,6 +655,9 @@ fn notes_section(out: &mut String, r: &Results) {
         notes.extend(&x.notes);
     }
     if let Some(x) = &r.memo {
+        notes.extend(&x.notes);
+    }
+    if let Some(x) = &r.redis {
         notes.extend(&x.notes);
     }
     let _ = writeln!(out, "## Notes\n");

@@ -209,6 +209,31 @@ impl<T: Hash + Eq> ExpiringSet<T> {
         before - members.len()
     }
 
+    /// How many stale members are stored now: what [`force_cleanup`](Self::force_cleanup)
+    /// would remove, without removing anything (a dry run). O(members).
+    ///
+    /// ```
+    /// use cachekit::{ExpiringSet, MockClock};
+    /// use std::time::Duration;
+    ///
+    /// let clock = MockClock::new();
+    /// let set = ExpiringSet::builder()
+    ///     .stale_after(Duration::from_secs(10))
+    ///     .clock(clock.clone())
+    ///     .build();
+    /// set.add(1);
+    /// clock.advance(Duration::from_secs(10));
+    /// assert_eq!(set.stale_len(), 1);
+    /// assert_eq!(set.len(), 1); // still stored
+    /// ```
+    pub fn stale_len(&self) -> usize {
+        let now = self.clock.now();
+        lock(&self.members)
+            .values()
+            .filter(|&&stale_at| stale_at <= now)
+            .count()
+    }
+
     /// Adds `item` and returns a guard that discards it when dropped, including when the
     /// thread unwinds from a panic.
     ///

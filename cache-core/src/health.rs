@@ -26,7 +26,9 @@ pub enum HealthStatus {
     #[default]
     Healthy,
     /// A warning threshold is crossed: a cache nearly full, expired entries piling up, or an
-    /// expiring set growing.
+    /// expiring set growing; or a health check attached with
+    /// [`Registry::add_health_check`](crate::Registry::add_health_check) reported a problem
+    /// (such as the shared Redis tier's open circuit breaker).
     Warning,
     /// The caches as a whole are nearly full.
     Critical,
@@ -191,6 +193,16 @@ impl HealthReport {
             status,
             warnings,
             stats,
+        }
+    }
+}
+
+impl HealthReport {
+    /// Adds a finding of a health check: a warning line, and at least `Warning`.
+    pub(crate) fn add_warning(&mut self, line: String) {
+        self.status = self.status.max(HealthStatus::Warning);
+        if !self.warnings.contains(&line) {
+            self.warnings.push(line);
         }
     }
 }

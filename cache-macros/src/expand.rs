@@ -23,6 +23,7 @@ use syn::{parse_quote, Attribute, GenericParam, Generics, Ident, Meta, WhereClau
 
 use crate::fallback;
 use crate::parse::{self, Kind};
+use crate::shared;
 use crate::validate::{self, Errors, MaxSize, Mode, Plan, ReceiverKind, SelfHash, Ttl};
 
 /// The whole pipeline, for either attribute.
@@ -49,13 +50,13 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
 }
 
 /// The names of the generated items.
-struct Names {
+pub(crate) struct Names {
     /// The function's name as written (for messages and the registry name).
-    plain: String,
-    uncached: Ident,
-    invalidate: Ident,
-    cache: Ident,
-    handle: Ident,
+    pub(crate) plain: String,
+    pub(crate) uncached: Ident,
+    pub(crate) invalidate: Ident,
+    pub(crate) cache: Ident,
+    pub(crate) handle: Ident,
 }
 
 impl Names {
@@ -72,15 +73,15 @@ impl Names {
 }
 
 /// The user's attributes, sorted by the generated items they belong on.
-struct Attrs {
+pub(crate) struct Attrs {
     /// The memoized function: all of them, with `expect` turned into `allow` (the lint it
     /// expects fires in the body, which is in `_uncached`).
-    wrapper: Vec<Attribute>,
+    pub(crate) wrapper: Vec<Attribute>,
     /// `_uncached`, which holds the body: `cfg`, `doc(hidden)`, lint levels, `must_use`,
     /// `target_feature`.
-    uncached: Vec<Attribute>,
+    pub(crate) uncached: Vec<Attribute>,
     /// The other companions: `cfg`, `doc(hidden)`, and lint levels as `allow`.
-    companions: Vec<Attribute>,
+    pub(crate) companions: Vec<Attribute>,
 }
 
 impl Attrs {
@@ -127,6 +128,9 @@ fn as_allow(attr: &Attribute) -> Attribute {
 fn generate(plan: &Plan) -> TokenStream {
     let names = Names::new(&plan.function.sig.ident);
     let attrs = Attrs::split(&plan.function.attrs);
+    if let Some(redis) = &plan.redis {
+        return shared::generate(plan, redis, &names, &attrs);
+    }
     let mut tokens = TokenStream::new();
     wrapper(plan, &names, &attrs).to_tokens(&mut tokens);
     uncached(plan, &names, &attrs).to_tokens(&mut tokens);
@@ -138,7 +142,7 @@ fn generate(plan: &Plan) -> TokenStream {
 
 /// The locals of generated bodies: mixed-site, so invisible to (and unshadowable by) the
 /// user's tokens.
-fn local(name: &str) -> Ident {
+pub(crate) fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
@@ -309,7 +313,7 @@ fn key_prelude(plan: &Plan, names: &Names, in_invalidate: bool) -> TokenStream {
 
 /// The argument list of the memoized function and `_invalidate`: the user's, with each
 /// pattern replaced by its binding (without `mut`: these functions only pass it on).
-fn arguments(plan: &Plan) -> Vec<TokenStream> {
+pub(crate) fn arguments(plan: &Plan) -> Vec<TokenStream> {
     plan.args
         .iter()
         .map(|arg| {
@@ -384,7 +388,7 @@ fn wrapper(plan: &Plan, names: &Names, attrs: &Attrs) -> TokenStream {
 /// `#[doc = ..]` attributes, one per line, spanned at the user's function name: lints such
 /// as clippy's `missing_safety_doc` skip attributes that come from a macro expansion, and
 /// would then see an undocumented function.
-fn docs(lines: &[String], span: Span) -> TokenStream {
+pub(crate) fn docs(lines: &[String], span: Span) -> TokenStream {
     lines
         .iter()
         .map(|line| {
@@ -395,7 +399,7 @@ fn docs(lines: &[String], span: Span) -> TokenStream {
 }
 
 /// How generated docs refer to the memoized function.
-fn subject(plan: &Plan, names: &Names) -> String {
+pub(crate) fn subject(plan: &Plan, names: &Names) -> String {
     match plan.kind {
         Kind::Function => format!("`{}`", names.plain),
         Kind::Method => format!("`Self::{}`", names.plain),
@@ -403,7 +407,7 @@ fn subject(plan: &Plan, names: &Names) -> String {
 }
 
 /// The user's function under the name `_uncached`: the one place its body is quoted.
-fn uncached(plan: &Plan, names: &Names, attrs: &Attrs) -> TokenStream {
+pub(crate) fn uncached(plan: &Plan, names: &Names, attrs: &Attrs) -> TokenStream {
     let function = &plan.function;
     let vis = &function.vis;
     let uncached_attrs = &attrs.uncached;
@@ -520,7 +524,7 @@ fn handle(plan: &Plan, names: &Names, attrs: &Attrs) -> TokenStream {
 }
 
 /// The `Config` literal: the options, evaluated once, when the cache is made.
-fn config(plan: &Plan, names: &Names) -> TokenStream {
+pub(crate) fn config(plan: &Plan, names: &Names) -> TokenStream {
     let function = &names.plain;
     let name = match &plan.name {
         Some(expr) => quote! {
@@ -552,17 +556,9 @@ fn config(plan: &Plan, names: &Names) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let ttl = match &plan.ttl {
-        Some(Ttl::Literal { secs, nanos }) => {
-            let duration = if *nanos == 0 {
-                quote!(::core::time::Duration::from_secs(#secs))
-            } else {
-                quote!(::core::time::Duration::new(#secs, #nanos))
-            };
+        Some(ttl) => {
+            let duration = duration(ttl);
             quote!(::core::option::Option::Some(#duration))
-        }
-        Some(Ttl::Expr(expr)) => {
-            let check = Ident::new("ttl", expr.span());
-            quote!(::core::option::Option::Some(::cachekit::__private::#check(#expr)))
         }
         None => quote!(::core::option::Option::None),
     };
@@ -574,6 +570,19 @@ fn config(plan: &Plan, names: &Names) -> TokenStream {
             max_size: #max_size,
             ttl: #ttl,
             ..::cachekit::__private::Config::new(::core::module_path!(), #function)
+        }
+    }
+}
+
+/// A `Duration` expression for a checked time to live: a literal, or the user's expression
+/// through `__private::ttl`, whose bound explains a value that is not a `Duration`.
+pub(crate) fn duration(ttl: &Ttl) -> TokenStream {
+    match ttl {
+        Ttl::Literal { secs, nanos: 0 } => quote!(::core::time::Duration::from_secs(#secs)),
+        Ttl::Literal { secs, nanos } => quote!(::core::time::Duration::new(#secs, #nanos)),
+        Ttl::Expr(expr) => {
+            let check = Ident::new("ttl", expr.span());
+            quote!(::cachekit::__private::#check(#expr))
         }
     }
 }

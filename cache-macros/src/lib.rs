@@ -25,6 +25,7 @@
 mod expand;
 mod fallback;
 mod parse;
+mod shared;
 mod validate;
 
 use proc_macro::TokenStream;

@@ -46,7 +46,10 @@ const OPTIONS: &[(&str, &[Kind])] = &[
     ("cache_err", &[Kind::Function, Kind::Method]),
     ("cache_none", &[Kind::Function, Kind::Method]),
     ("self_key", &[Kind::Method]),
-    ("shared", &[Kind::Method]),
+    // A flag on a method (one cache for all instances); `"redis"` on a function.
+    ("shared", &[Kind::Function, Kind::Method]),
+    ("local_ttl", &[Kind::Function]),
+    ("shared_lock", &[Kind::Function]),
 ];
 
 fn takes(kind: Kind, key: &str) -> bool {
@@ -82,6 +85,8 @@ pub(crate) struct Options {
     pub(crate) cache_none: Option<Opt>,
     pub(crate) self_key: Option<Opt>,
     pub(crate) shared: Option<Opt>,
+    pub(crate) local_ttl: Option<Opt>,
+    pub(crate) shared_lock: Option<Opt>,
 }
 
 impl Options {
@@ -95,6 +100,8 @@ impl Options {
             "cache_none" => &mut self.cache_none,
             "self_key" => &mut self.self_key,
             "shared" => &mut self.shared,
+            "local_ttl" => &mut self.local_ttl,
+            "shared_lock" => &mut self.shared_lock,
             _ => return None,
         })
     }

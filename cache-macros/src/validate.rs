@@ -8,6 +8,7 @@ use std::fmt::Display;
 
 use proc_macro2::Span;
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{
     parse_quote, Expr, ExprLit, ExprUnary, FnArg, GenericArgument, GenericParam, Ident, ItemFn,
@@ -60,6 +61,16 @@ pub(crate) struct Plan {
     pub(crate) type_params: Vec<Ident>,
     /// The function's const parameters, hashed into the key with their types.
     pub(crate) const_params: Vec<(Ident, Type)>,
+    /// `shared = "redis"`: a Redis tier behind the local cache.
+    pub(crate) redis: Option<RedisPlan>,
+}
+
+/// The options of a function with `shared = "redis"`.
+pub(crate) struct RedisPlan {
+    /// `local_ttl`: how long the local tier keeps a value (the `ttl` otherwise).
+    pub(crate) local_ttl: Option<Ttl>,
+    /// `shared_lock`: one process computes a missing key while the others wait for it.
+    pub(crate) lock: bool,
 }
 
 /// The `ttl` option.
@@ -144,7 +155,10 @@ pub(crate) fn plan(
     function: &ItemFn,
     mut errors: Errors,
 ) -> syn::Result<Plan> {
-    let ttl = options.ttl.as_ref().and_then(|opt| ttl(opt, &mut errors));
+    let ttl = options
+        .ttl
+        .as_ref()
+        .and_then(|opt| time_to_live(opt, &mut errors));
     let max_size = options
         .max_size
         .as_ref()
@@ -162,10 +176,63 @@ pub(crate) fn plan(
         .cache_none
         .as_ref()
         .map(|opt| (opt, flag(opt, &mut errors)));
-    let shared = options
-        .shared
+    let (shared, redis_tier) = match kind {
+        Kind::Method => (
+            options
+                .shared
+                .as_ref()
+                .map(|opt| (opt, method_shared(opt, &mut errors))),
+            false,
+        ),
+        Kind::Function => (
+            None,
+            options
+                .shared
+                .as_ref()
+                .is_some_and(|opt| function_shared(opt, &mut errors)),
+        ),
+    };
+    let local_ttl = options
+        .local_ttl
+        .as_ref()
+        .and_then(|opt| time_to_live(opt, &mut errors));
+    let shared_lock = options
+        .shared_lock
         .as_ref()
         .map(|opt| (opt, flag(opt, &mut errors)));
+    if options.shared.is_none() {
+        for opt in [&options.local_ttl, &options.shared_lock]
+            .into_iter()
+            .flatten()
+        {
+            errors.error(
+                &opt.key,
+                format!(
+                    "`{}` configures the shared tier, and this function has none: add \
+                     `shared = \"redis\"`",
+                    opt.key
+                ),
+            );
+        }
+    }
+    if let (
+        Some(Ttl::Literal { secs, nanos }),
+        Some(Ttl::Literal {
+            secs: local_secs,
+            nanos: local_nanos,
+        }),
+    ) = (&ttl, &local_ttl)
+    {
+        if (local_secs, local_nanos) > (secs, nanos) {
+            if let Some(opt) = &options.local_ttl {
+                errors.error(
+                    opt.value.as_ref().unwrap_or_else(|| unreachable!()),
+                    "`local_ttl` is longer than `ttl`: the local tier would keep values that \
+                     Redis has already expired; make it at most `ttl`",
+                );
+            }
+        }
+    }
     let self_key = options
         .self_key
         .as_ref()
@@ -277,6 +344,26 @@ pub(crate) fn plan(
         }
     }
 
+    if redis_tier {
+        if let Some(param) = sig
+            .generics
+            .params
+            .iter()
+            .find(|param| !matches!(param, GenericParam::Lifetime(_)))
+        {
+            errors.error(
+                param,
+                "`shared = \"redis\"` does not support generic functions: every process must \
+                 name the cache alike, and a type parameter's name is not stable across builds; \
+                 write a non-generic wrapper for each type and share that",
+            );
+        }
+    }
+    let redis = redis_tier.then(|| RedisPlan {
+        local_ttl,
+        lock: shared_lock.is_some_and(|(_, on)| on),
+    });
+
     errors.finish()?;
     Ok(Plan {
         kind,
@@ -290,7 +377,70 @@ pub(crate) fn plan(
         args,
         type_params,
         const_params,
+        redis,
     })
+}
+
+/// `shared` on a method: a flag (one cache for all instances).
+fn method_shared(opt: &Opt, errors: &mut Errors) -> bool {
+    if let Some(Expr::Lit(ExprLit {
+        lit: Lit::Str(text),
+        ..
+    })) = &opt.value
+    {
+        errors.error(
+            text,
+            "on #[cached_method], `shared` takes `true` or `false` (one cache for all \
+             instances); a Redis tier (`shared = \"redis\"`) is for #[ttl_cached] functions",
+        );
+        return false;
+    }
+    flag(opt, errors)
+}
+
+/// `shared` on a function: the name of a shared tier, of which there is one, `"redis"`.
+fn function_shared(opt: &Opt, errors: &mut Errors) -> bool {
+    match &opt.value {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        })) if text.value() == "redis" => true,
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        })) => {
+            errors.error(
+                text,
+                format!(
+                    "unknown shared tier {:?}: the one cachekit has is `shared = \"redis\"`",
+                    text.value()
+                ),
+            );
+            false
+        }
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Bool(_), ..
+        })) => {
+            errors.error(
+                opt.value.as_ref().unwrap_or_else(|| unreachable!()),
+                "on #[ttl_cached], `shared` names a shared tier: `shared = \"redis\"`; \
+                 `shared = true` is the #[cached_method] option that shares one cache between \
+                 all instances",
+            );
+            false
+        }
+        Some(other) => {
+            errors.error(
+                other,
+                "`shared` takes a string literal: `shared = \"redis\"`",
+            );
+            false
+        }
+        None => {
+            errors.error(&opt.key, "`shared` needs a value: `shared = \"redis\"`");
+            false
+        }
+    }
 }
 
 /// The first `Self` in a signature, if any: the mark of an associated function.
@@ -331,14 +481,16 @@ fn flag(opt: &Opt, errors: &mut Errors) -> bool {
     }
 }
 
-fn ttl(opt: &Opt, errors: &mut Errors) -> Option<Ttl> {
+/// A time to live (`ttl`, `local_ttl`): its messages name the option as written.
+fn time_to_live(opt: &Opt, errors: &mut Errors) -> Option<Ttl> {
+    let option = opt.key.unraw().to_string();
     const FORMS: &str = "integer seconds (`ttl = 60`), a string with units (`ttl = \"90s\"`, \
                          `\"5m\"`, `\"1h30m\"`, `\"250ms\"`) or an expression of type \
                          `std::time::Duration`";
     let value = match &opt.value {
         Some(value) => value,
         None => {
-            errors.error(&opt.key, format!("`ttl` needs a value: {FORMS}"));
+            errors.error(&opt.key, format!("`{option}` needs a value: {FORMS}"));
             return None;
         }
     };
@@ -347,29 +499,35 @@ fn ttl(opt: &Opt, errors: &mut Errors) -> Option<Ttl> {
             Lit::Int(int) => match int.base10_parse::<u64>() {
                 Ok(0) => errors.error(
                     int,
-                    "`ttl` must be positive: a zero time to live would cache nothing",
+                    format!("`{option}` must be positive: a zero time to live would cache nothing"),
                 ),
                 Ok(secs) => return Some(Ttl::Literal { secs, nanos: 0 }),
-                Err(_) => errors.error(int, "`ttl` is too large for a number of seconds"),
+                Err(_) => errors.error(
+                    int,
+                    format!("`{option}` is too large for a number of seconds"),
+                ),
             },
             Lit::Str(text) => match parse_duration(&text.value()) {
                 Ok((secs, nanos)) => return Some(Ttl::Literal { secs, nanos }),
-                Err(problem) => errors.error(text, format!("invalid `ttl`: {problem}")),
+                Err(problem) => errors.error(text, format!("invalid `{option}`: {problem}")),
             },
             Lit::Float(float) => errors.error(
                 float,
                 format!(
-                    "`ttl` takes whole seconds, not a fraction: write milliseconds as a \
-                     string (`ttl = \"1500ms\"`); valid forms are {FORMS}"
+                    "`{option}` takes whole seconds, not a fraction: write milliseconds as a \
+                     string (`{option} = \"1500ms\"`); valid forms are {FORMS}"
                 ),
             ),
-            other => errors.error(other, format!("`ttl` has the wrong type: it takes {FORMS}")),
+            other => errors.error(
+                other,
+                format!("`{option}` has the wrong type: it takes {FORMS}"),
+            ),
         },
         Expr::Unary(ExprUnary {
             op: UnOp::Neg(_), ..
         }) => errors.error(
             value,
-            "`ttl` must be positive: a time to live cannot be negative",
+            format!("`{option}` must be positive: a time to live cannot be negative"),
         ),
         expr => return Some(Ttl::Expr(expr.clone())),
     }

@@ -30,6 +30,8 @@
 mod call;
 mod key;
 mod markers;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod slot;
 
 pub use cache_core::{registry, TtlCache};

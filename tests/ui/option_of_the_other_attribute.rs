@@ -1,6 +1,6 @@
 use cachekit::ttl_cached;
 
-#[ttl_cached(shared = true)]
+#[ttl_cached(self_key = sku.len())]
 fn price(sku: &str) -> u64 {
     sku.len() as u64
 }

@@ -1,9 +1,10 @@
-//! The six measurements. Each returns plain result data; `report` turns it into tables.
+//! The seven measurements. Each returns plain result data; `report` turns it into tables.
 
 pub mod hit;
 pub mod insert;
 pub mod memo;
 pub mod memory;
+pub mod redis;
 pub mod trace_ratio;
 pub mod zipf_ratio;
 

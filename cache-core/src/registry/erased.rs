@@ -54,6 +54,7 @@ where
 pub(super) trait ErasedSet: Send + Sync {
     fn len(&self) -> usize;
     fn force_cleanup(&self) -> usize;
+    fn stale_len(&self) -> usize;
 }
 
 impl<T> ErasedSet for ExpiringSet<T>
@@ -66,6 +67,10 @@ where
 
     fn force_cleanup(&self) -> usize {
         ExpiringSet::force_cleanup(self)
+    }
+
+    fn stale_len(&self) -> usize {
+        ExpiringSet::stale_len(self)
     }
 }
 

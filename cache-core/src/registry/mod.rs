@@ -98,6 +98,19 @@ struct State {
     sets: BTreeMap<String, Slot<dyn ErasedSet>>,
     /// `configure`d settings by name, kept for caches created later.
     configured: BTreeMap<String, (usize, Duration)>,
+    /// What a tier behind a cache (the shared Redis tier) attached to its name.
+    hooks: BTreeMap<String, Hooks>,
+}
+
+/// A clear hook: see [`Registry::add_clear_hook`].
+type ClearHook = Arc<dyn Fn() + Send + Sync>;
+/// A health check: see [`Registry::add_health_check`].
+type HealthCheck = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
+#[derive(Default)]
+struct Hooks {
+    on_clear: Vec<ClearHook>,
+    health: Vec<HealthCheck>,
 }
 
 impl fmt::Debug for Registry {
@@ -412,7 +425,9 @@ impl Registry {
         self.state().caches.keys().cloned().collect()
     }
 
-    /// Removes every entry of the cache `name` (see [`TtlCache::clear`]).
+    /// Removes every entry of the cache `name` (see [`TtlCache::clear`]), then runs the
+    /// hooks attached to `name` with [`add_clear_hook`](Self::add_clear_hook), without the
+    /// registry lock (the shared Redis tier's hook clears its namespace in Redis).
     ///
     /// # Errors
     ///
@@ -431,14 +446,24 @@ impl Registry {
     /// # Ok::<(), RegistryError>(())
     /// ```
     pub fn clear(&self, name: &str) -> Result<(), RegistryError> {
-        let cache = self
-            .state()
-            .caches
-            .get(name)
-            .map(|slot| slot.erased.clone());
+        let (cache, hooks) = {
+            let state = self.state();
+            let hooks = state
+                .hooks
+                .get(name)
+                .map(|hooks| hooks.on_clear.clone())
+                .unwrap_or_default();
+            (
+                state.caches.get(name).map(|slot| slot.erased.clone()),
+                hooks,
+            )
+        };
         match cache {
             Some(cache) => {
                 cache.clear();
+                for hook in hooks {
+                    hook();
+                }
                 Ok(())
             }
             None => Err(RegistryError::NotFound {
@@ -449,6 +474,9 @@ impl Registry {
 
     /// Removes every entry of every cache (expiring sets are left alone: their members mark
     /// work in progress).
+    ///
+    /// Clear hooks do not run: this is what memory pressure calls, and a process short of
+    /// memory must not empty a cache that other processes share.
     ///
     /// ```
     /// use std::time::Duration;
@@ -516,6 +544,54 @@ impl Registry {
             .collect()
     }
 
+    /// Removes the expired entries of the cache `name` now (see
+    /// [`TtlCache::cleanup_expired`]) and returns how many it removed: the one-cache form of
+    /// [`cleanup_all`](Self::cleanup_all).
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::NotFound`] if no cache is registered as `name`.
+    ///
+    /// ```
+    /// use cachekit::{MockClock, Registry, RegistryError, TtlCache};
+    /// use std::time::Duration;
+    ///
+    /// let clock = MockClock::new();
+    /// let registry = Registry::new();
+    /// let cache = registry.get_or_create_with("c", || {
+    ///     TtlCache::<u32, u32>::builder().ttl(Duration::from_secs(1)).clock(clock.clone()).build()
+    /// })?;
+    /// cache.insert(1, 1);
+    /// clock.advance(Duration::from_secs(2));
+    /// assert_eq!(registry.expired_count("c")?, 1);
+    /// assert_eq!(registry.cleanup("c")?, 1);
+    /// assert!(cache.is_empty());
+    /// assert!(matches!(registry.cleanup("nobody"), Err(RegistryError::NotFound { .. })));
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn cleanup(&self, name: &str) -> Result<usize, RegistryError> {
+        Ok(self.cache(name)?.cleanup_expired())
+    }
+
+    /// How many entries [`cleanup(name)`](Self::cleanup) would remove now, without removing
+    /// anything: the one-cache form of [`expired_counts`](Self::expired_counts).
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError::NotFound`] if no cache is registered as `name`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let registry = cachekit::Registry::new();
+    /// registry.get_or_create::<u8, u8>("a", 10, Duration::from_secs(60))?.insert(1, 1);
+    /// assert_eq!(registry.expired_count("a")?, 0);
+    /// assert!(registry.expired_count("nobody").is_err());
+    /// # Ok::<(), cachekit::RegistryError>(())
+    /// ```
+    pub fn expired_count(&self, name: &str) -> Result<usize, RegistryError> {
+        Ok(self.cache(name)?.expired_len())
+    }
+
     /// Removes the stale members of every registered expiring set now (see
     /// [`ExpiringSet::force_cleanup`]) and returns how many each lost, by name. A janitor
     /// does it on every tick.
@@ -543,6 +619,37 @@ impl Registry {
             .collect();
         sets.into_iter()
             .map(|(name, set)| (name, set.force_cleanup()))
+            .collect()
+    }
+
+    /// How many stale members [`cleanup_expiring_sets`](Self::cleanup_expiring_sets) would
+    /// remove from each registered expiring set now, by name, without removing anything (a
+    /// dry run; see [`ExpiringSet::stale_len`]).
+    ///
+    /// ```
+    /// use cachekit::{ExpiringSet, MockClock, Registry};
+    /// use std::time::Duration;
+    ///
+    /// let clock = MockClock::new();
+    /// let registry = Registry::new();
+    /// let set = registry.get_or_create_expiring_set_with("s", || {
+    ///     ExpiringSet::builder().stale_after(Duration::from_secs(1)).clock(clock.clone()).build()
+    /// })?;
+    /// set.add(1u32);
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(registry.stale_counts()["s"], 1);
+    /// assert_eq!(set.len(), 1); // still there
+    /// # Ok::<(), cachekit::RegistryError>(())
+    /// ```
+    pub fn stale_counts(&self) -> BTreeMap<String, usize> {
+        let sets: Vec<_> = self
+            .state()
+            .sets
+            .iter()
+            .map(|(name, slot)| (name.clone(), slot.erased.clone()))
+            .collect();
+        sets.into_iter()
+            .map(|(name, set)| (name, set.stale_len()))
             .collect()
     }
 
@@ -635,7 +742,80 @@ impl Registry {
     /// # Ok::<(), cachekit::RegistryError>(())
     /// ```
     pub fn health_with(&self, thresholds: &HealthThresholds) -> HealthReport {
-        HealthReport::judge(self.stats(), thresholds)
+        let checks: Vec<HealthCheck> = self
+            .state()
+            .hooks
+            .values()
+            .flat_map(|hooks| hooks.health.iter().cloned())
+            .collect();
+        let mut report = HealthReport::judge(self.stats(), thresholds);
+        for line in checks.iter().filter_map(|check| check()) {
+            report.add_warning(line);
+        }
+        report
+    }
+
+    /// Attaches `hook` to the name `name`: [`clear(name)`](Self::clear) runs it after
+    /// clearing the cache. For a tier that keeps the cache's entries somewhere else too
+    /// (the shared Redis tier registers one that deletes its keys in Redis). Hooks stay as
+    /// long as the registry; several may be attached to one name, and they run in the
+    /// order attached, without the registry lock held.
+    ///
+    /// [`clear_all`](Self::clear_all) (and memory pressure) does not run hooks.
+    ///
+    /// ```
+    /// use cachekit::Registry;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let registry = Registry::new();
+    /// registry.get_or_create::<u8, u8>("shared", 10, Duration::from_secs(60))?;
+    /// let cleared = Arc::new(AtomicUsize::new(0));
+    /// let seen = Arc::clone(&cleared);
+    /// registry.add_clear_hook("shared", move || {
+    ///     seen.fetch_add(1, Ordering::SeqCst);
+    /// });
+    /// registry.clear("shared")?;
+    /// registry.clear_all();
+    /// assert_eq!(cleared.load(Ordering::SeqCst), 1);
+    /// # Ok::<(), cachekit::RegistryError>(())
+    /// ```
+    pub fn add_clear_hook(&self, name: &str, hook: impl Fn() + Send + Sync + 'static) {
+        self.state()
+            .hooks
+            .entry(name.to_owned())
+            .or_default()
+            .on_clear
+            .push(Arc::new(hook));
+    }
+
+    /// Attaches a health check to the name `name`: [`health`](Self::health) and
+    /// [`health_with`](Self::health_with) call it, and a `Some(line)` becomes a
+    /// [`Warning`](crate::HealthStatus::Warning) with that line. For state the cache's
+    /// statistics cannot show (the shared Redis tier reports an open circuit breaker).
+    /// The check runs on every health report, without the registry lock: it must be cheap.
+    ///
+    /// ```
+    /// use cachekit::{HealthStatus, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.add_health_check("orders", || Some("orders: Redis unreachable".to_string()));
+    /// let report = registry.health();
+    /// assert_eq!(report.status, HealthStatus::Warning);
+    /// assert_eq!(report.warnings, ["orders: Redis unreachable"]);
+    /// ```
+    pub fn add_health_check(
+        &self,
+        name: &str,
+        check: impl Fn() -> Option<String> + Send + Sync + 'static,
+    ) {
+        self.state()
+            .hooks
+            .entry(name.to_owned())
+            .or_default()
+            .health
+            .push(Arc::new(check));
     }
 
     /// Starts a janitor: a thread that runs [`cleanup_all`](Self::cleanup_all) and
@@ -717,6 +897,17 @@ impl Registry {
 
     fn configured(&self, name: &str) -> Option<(usize, Duration)> {
         self.state().configured.get(name).copied()
+    }
+
+    /// The cache `name`, out of the table, so that callers work on it without the lock.
+    fn cache(&self, name: &str) -> Result<Arc<dyn ErasedCache>, RegistryError> {
+        self.state()
+            .caches
+            .get(name)
+            .map(|slot| slot.erased.clone())
+            .ok_or_else(|| RegistryError::NotFound {
+                name: name.to_owned(),
+            })
     }
 
     /// A copy of the cache table, so that callers work on the caches without the lock.
