@@ -17,6 +17,7 @@
 //!
 //! | request | answer |
 //! | --- | --- |
+//! | `GET /cache/` | the dashboard: one HTML page (no external assets) showing every cache's entries, utilization, hit rate, evictions and expired entries and the health report, refreshed every 2.5 seconds, with a clear button per cache that asks for the token |
 //! | `GET /cache/stats[?name=N]` | [`RegistryStats`] as JSON (`caches`, `global`, `expiring_sets`; with `name`, `caches` and `expiring_sets` hold that name only, `global` stays the registry's totals), plus `memory`: `process_resident_bytes`, `system_used_bytes`, `system_total_bytes` (`null` where the platform does not tell; Linux reads `/proc`) |
 //! | `GET /cache/health` | [`HealthReport`] as JSON (`status`, `warnings`, `stats`); 200 when healthy or warning, 503 when critical |
 //! | `GET /metrics` | OpenMetrics text: `cachekit_{hits,misses,inserts,evictions,expirations}_total{cache}`, `cachekit_{entries,max_entries,expired_entries,weight}{cache}`, `cachekit_expiring_set_{members,stale_members}{set}`, `cachekit_health_status` (0, 1, 2), `cachekit_process_resident_memory_bytes`, `cachekit_system_memory_{used,total}_bytes` |
@@ -41,6 +42,10 @@
 //!   configured they are all refused with 403.
 //! - Registry calls run on Tokio's blocking pool, so a scan of a large cache never stalls
 //!   the application's async workers.
+//! - The dashboard is served with a Content-Security-Policy that lets only its own inline
+//!   script and style run (by hash), talk only to its own origin, and never be framed. Its
+//!   clear button sends the token the user types; the page keeps it in `sessionStorage`
+//!   (this tab only) once the server has accepted it.
 //!
 //! [`Registry`]: cache_core::Registry
 //! [`RegistryStats`]: cache_core::RegistryStats
@@ -50,6 +55,7 @@
 
 mod auth;
 mod config;
+mod dashboard;
 mod error;
 mod memory;
 mod metrics;
@@ -79,8 +85,14 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:9187";
 /// let actions = [paths::CLEANUP, paths::CLEAR, paths::TRACKER_CLEANUP];
 /// assert_eq!(reads, ["/cache/stats", "/cache/health", "/metrics", "/cache/tracker"]);
 /// assert_eq!(actions, ["/cache/cleanup", "/cache/clear", "/cache/tracker/cleanup"]);
+/// assert_eq!(paths::DASHBOARD, "/cache/");
 /// ```
 pub mod paths {
+    /// `GET`: the dashboard, an HTML page of every cache's figures and the health report
+    /// that refreshes itself, with a clear button per cache (which asks for the token).
+    /// With the trailing slash: the page fetches `./stats` and `./health` relative to it,
+    /// so that it works under any prefix the router is nested at.
+    pub const DASHBOARD: &str = "/cache/";
     /// `GET`: the registry's statistics and memory figures, as JSON.
     pub const STATS: &str = "/cache/stats";
     /// `GET`: the health report, as JSON; 503 when critical.

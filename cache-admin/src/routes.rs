@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 use crate::memory::MemoryReport;
-use crate::{auth, metrics, paths, AdminConfig};
+use crate::{auth, dashboard, metrics, paths, AdminConfig};
 
 /// What every handler shares.
 struct Admin {
@@ -27,8 +27,8 @@ type Shared = State<Arc<Admin>>;
 pub(crate) fn router(registry: &'static Registry, config: AdminConfig) -> Router {
     // No router-wide fallback: `Router::merge` panics when both routers have one, and this
     // router is made to be merged into the application's. `serve` adds one.
-    // The dashboard (`GET /cache/`) will be one more `.route(paths::DASHBOARD, ..)` here.
     Router::new()
+        .route(paths::DASHBOARD, only(get(dashboard::dashboard)))
         .route(paths::STATS, only(get(stats)))
         .route(paths::HEALTH, only(get(health)))
         .route(paths::METRICS, only(get(metrics)))

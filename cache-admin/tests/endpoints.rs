@@ -266,6 +266,144 @@ async fn tracker_lists_expiring_sets() {
 }
 
 // ---------------------------------------------------------------------------------------
+// GET /cache/ (the dashboard)
+
+fn header(answer: &common::Answer, name: &str) -> String {
+    answer
+        .headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_dashboard_is_html_with_a_strict_policy() {
+    let (registry, _clock) = populated();
+    let answer = get(&router(registry), paths::DASHBOARD).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.content_type, "text/html; charset=utf-8");
+    assert!(answer.text().starts_with("<!DOCTYPE html>"));
+    let policy = header(&answer, "content-security-policy");
+    let directives: Vec<&str> = policy.split(';').map(str::trim).collect();
+    for directive in [
+        "default-src 'none'",
+        "connect-src 'self'",
+        "img-src data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(directives.contains(&directive), "{directive} in {policy}");
+    }
+    // The one inline script and the one inline style, by hash: nothing else runs.
+    for kind in ["script-src ", "style-src "] {
+        let directive = directives
+            .iter()
+            .find(|d| d.starts_with(kind))
+            .unwrap_or_else(|| panic!("no {kind}in {policy}"));
+        let sources: Vec<&str> = directive.split_whitespace().skip(1).collect();
+        assert_eq!(sources.len(), 1, "{directive}");
+        let hash = sources[0]
+            .strip_prefix("'sha256-")
+            .and_then(|s| s.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("{directive}"));
+        assert_eq!(hash.len(), 44, "a base64 SHA-256: {directive}");
+    }
+    assert!(!policy.contains("unsafe"), "{policy}");
+    assert_eq!(header(&answer, "x-frame-options"), "DENY");
+    assert_eq!(header(&answer, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&answer, "referrer-policy"), "no-referrer");
+}
+
+#[tokio::test]
+async fn the_dashboard_loads_nothing_from_elsewhere() {
+    let page = get(&router(registry()), paths::DASHBOARD).await.text();
+    for external in [
+        "http://",
+        "https://",
+        "\"//",
+        "'//",
+        "@import",
+        "url(",
+        "<script src",
+        "<iframe",
+        "<img",
+        "<object",
+        "<embed",
+    ] {
+        assert!(!page.contains(external), "the page has {external:?}");
+    }
+    assert_eq!(page.matches("<script").count(), 1);
+    assert_eq!(page.matches("<style").count(), 1);
+    let links: Vec<&str> = page
+        .match_indices("<link")
+        .map(|(i, _)| &page[i..])
+        .collect();
+    assert_eq!(links.len(), 1);
+    assert!(links[0].starts_with("<link rel=\"icon\" href=\"data:,\">"));
+    // Cache names are user strings: the page builds its DOM without parsing markup.
+    for sink in [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+    ] {
+        assert!(!page.contains(sink), "the page uses {sink}");
+    }
+    // Relative URLs only, so that a prefix the router is nested under is kept.
+    assert!(!page.contains("\"/cache") && !page.contains("'/cache"));
+}
+
+#[tokio::test]
+async fn the_dashboard_urls_resolve_under_a_prefix() {
+    let (registry, _clock) = populated();
+    let app = axum::Router::new().nest("/admin", admin::router(registry, common::config()));
+    let base = "/admin/cache/";
+    let answer = get(&app, base).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    // Each "./x" of the page, resolved against the page's URL as a browser does.
+    let page = answer.text();
+    let mut relative: Vec<&str> = page
+        .split("\"./")
+        .skip(1)
+        .map(|rest| &rest[..rest.find(['"', '?']).unwrap()])
+        .collect();
+    relative.sort_unstable();
+    relative.dedup();
+    assert_eq!(relative, ["clear", "health", "stats"]);
+    let stats = get(&app, &format!("{base}stats")).await;
+    assert_eq!(stats.json()["global"]["total_caches"], 2);
+    assert_eq!(
+        get(&app, &format!("{base}health")).await.json()["status"],
+        "healthy"
+    );
+    let cleared = post(&app, &format!("{base}clear?name=users")).await;
+    assert_eq!(cleared.json()["removed"]["users"], 3);
+    assert_eq!(registry.stats().caches["users"].size, 0);
+}
+
+#[tokio::test]
+async fn the_dashboard_only_answers_get() {
+    let (registry, _clock) = populated();
+    let router = router(registry);
+    let before = registry.stats();
+    let answer = send(&router, Method::POST, paths::DASHBOARD, Some(TOKEN)).await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(!answer.error().is_empty());
+    assert!(header(&answer, "allow").contains("GET"));
+    let head = send(&router, Method::HEAD, paths::DASHBOARD, None).await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.body.is_empty());
+    // Its query string is the page's business, not the server's.
+    let answer = get(&router, "/cache/?refresh=1").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(registry.stats(), before);
+}
+
+// ---------------------------------------------------------------------------------------
 // POST /cache/cleanup
 
 #[tokio::test]

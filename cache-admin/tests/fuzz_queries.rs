@@ -12,7 +12,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-const ENDPOINTS: [&str; 7] = [
+const ENDPOINTS: [&str; 8] = [
+    paths::DASHBOARD,
     paths::STATS,
     paths::HEALTH,
     paths::METRICS,

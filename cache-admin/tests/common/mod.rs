@@ -71,6 +71,7 @@ pub struct Answer {
     pub status: StatusCode,
     pub content_type: String,
     pub www_authenticate: Option<String>,
+    pub headers: axum::http::HeaderMap,
     pub body: Vec<u8>,
 }
 
@@ -117,6 +118,7 @@ pub async fn send(router: &Router, method: Method, uri: &str, token: Option<&str
     };
     let content_type = header(header::CONTENT_TYPE).unwrap_or_default();
     let www_authenticate = header(header::WWW_AUTHENTICATE);
+    let headers = response.headers().clone();
     let body = axum::body::to_bytes(response.into_body(), 16 << 20)
         .await
         .unwrap()
@@ -125,6 +127,7 @@ pub async fn send(router: &Router, method: Method, uri: &str, token: Option<&str
         status,
         content_type,
         www_authenticate,
+        headers,
         body,
     }
 }
