@@ -23,8 +23,8 @@
 #![warn(missing_docs)]
 
 pub use cache_core::{
-    CacheStats, Clock, DefaultHashBuilder, MockClock, TtlCache, TtlCacheBuilder,
-    DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SIZE, DEFAULT_TTL,
+    CacheStats, Clock, DefaultHashBuilder, MockClock, PrehashedBuildHasher, PrehashedHasher,
+    TtlCache, TtlCacheBuilder, DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SIZE, DEFAULT_TTL,
 };
 
 pub use cache_core::{

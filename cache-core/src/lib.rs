@@ -25,6 +25,7 @@ mod flight;
 mod health;
 mod janitor;
 mod policy;
+mod prehashed;
 mod pressure;
 mod registry;
 mod stats;
@@ -37,6 +38,7 @@ pub use config::{RegistryDefaults, ENV_CLEANUP_INTERVAL, ENV_DEFAULT_MAX_SIZE, E
 pub use expiring_set::{ExpiringSet, ExpiringSetBuilder, ExpiringSetGuard, DEFAULT_STALE_AFTER};
 pub use health::{HealthReport, HealthStatus, HealthThresholds};
 pub use janitor::JanitorHandle;
+pub use prehashed::{PrehashedBuildHasher, PrehashedHasher};
 pub use pressure::{
     MemoryPressurePolicy, MemoryProbe, MemoryUsage, PressureAction, SystemMemory,
     DEFAULT_CRITICAL_WATERMARK_PERCENT, DEFAULT_HIGH_WATERMARK_PERCENT,

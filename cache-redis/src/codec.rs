@@ -29,7 +29,7 @@
 //! `Vec` instead.
 
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::Hasher;
 use std::io;
 
 use serde::de::DeserializeOwned;
@@ -88,59 +88,17 @@ impl fmt::Display for StableKey {
     }
 }
 
-/// Hashes a [`StableKey`] to its own low 64 bits: it is a keyed hash already, so hashing
-/// it again in the local tier would only cost time. Other input is folded in with a
-/// multiply-rotate step, so the hasher stays usable, if weak, for anything else.
+/// The hasher of a tier's local cache: a [`StableKey`] is a keyed hash already, so it hashes
+/// to its own low 64 bits ([`PrehashedHasher`](cache_core::PrehashedHasher)).
 ///
 /// ```
 /// use cachekit::redis::{StableKey, StableKeyBuildHasher};
 /// use std::hash::BuildHasher;
 /// assert_eq!(StableKeyBuildHasher.hash_one(StableKey((7 << 64) | 1)), 1);
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct StableKeyBuildHasher;
-
-impl BuildHasher for StableKeyBuildHasher {
-    type Hasher = StableKeyHasher;
-
-    #[inline]
-    fn build_hasher(&self) -> StableKeyHasher {
-        StableKeyHasher(0)
-    }
-}
-
-/// The hasher of [`StableKeyBuildHasher`].
-///
-/// ```
-/// use cachekit::redis::StableKeyHasher;
-/// use std::hash::Hasher;
-/// let mut hasher = StableKeyHasher::default();
-/// hasher.write_u128(5);
-/// assert_eq!(hasher.finish(), 5);
-/// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct StableKeyHasher(u64);
-
-impl Hasher for StableKeyHasher {
-    #[inline]
-    fn write_u128(&mut self, value: u128) {
-        // Truncation on purpose: the low half of a uniform 128-bit hash is a uniform u64.
-        self.0 = value as u64;
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte))
-                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                .rotate_left(23);
-        }
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+pub use cache_core::PrehashedBuildHasher as StableKeyBuildHasher;
+/// The hasher [`StableKeyBuildHasher`] builds.
+pub use cache_core::PrehashedHasher as StableKeyHasher;
 
 /// Feeds what serde_json writes straight into the hasher: no buffer for the arguments.
 struct HashWriter<'a>(&'a mut SipHasher13);

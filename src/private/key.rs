@@ -35,61 +35,23 @@ use super::markers::{HashArg, HashSelf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Fingerprint(pub u128);
 
-/// Hashes a [`Fingerprint`] to its own low 64 bits: it is a keyed hash already, uniformly
-/// distributed, so hashing it a second time would only cost time. Other input (which the
-/// fingerprint maps never produce) is folded in with a multiply-rotate step, so the hasher
-/// stays usable, if weak, for anything else.
-///
-/// ```
-/// use cachekit::__private::{Fingerprint, FingerprintBuildHasher};
-/// use std::hash::BuildHasher;
-/// let hash = FingerprintBuildHasher.hash_one(Fingerprint(0xAB_0000_0000_0000_0001_u128));
-/// assert_eq!(hash, 1);
-/// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct FingerprintHasher(u64);
-
-impl Hasher for FingerprintHasher {
-    #[inline]
-    fn write_u128(&mut self, value: u128) {
-        // Truncation on purpose: the low half of a uniform 128-bit hash is a uniform u64.
-        self.0 = value as u64;
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte))
-                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                .rotate_left(23);
-        }
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// Builds [`FingerprintHasher`]s: the hasher of every memoized function's cache.
+/// The hasher of every memoized function's cache: a [`Fingerprint`] is a keyed hash
+/// already, uniformly distributed, so it hashes to its own low 64 bits
+/// ([`PrehashedHasher`](cache_core::PrehashedHasher)).
 ///
 /// ```
 /// use cachekit::__private::{Fingerprint, FingerprintBuildHasher};
 /// use cachekit::TtlCache;
+/// use std::hash::BuildHasher;
+/// let hash = FingerprintBuildHasher.hash_one(Fingerprint(0xAB_0000_0000_0000_0001_u128));
+/// assert_eq!(hash, 1);
 /// let cache = TtlCache::<Fingerprint, u32>::builder().hasher(FingerprintBuildHasher).build();
 /// cache.insert(Fingerprint(7), 1);
 /// assert_eq!(cache.get(&Fingerprint(7)), Some(1));
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct FingerprintBuildHasher;
-
-impl BuildHasher for FingerprintBuildHasher {
-    type Hasher = FingerprintHasher;
-
-    #[inline]
-    fn build_hasher(&self) -> FingerprintHasher {
-        FingerprintHasher::default()
-    }
-}
+pub use cache_core::PrehashedBuildHasher as FingerprintBuildHasher;
+/// The hasher [`FingerprintBuildHasher`] builds.
+pub use cache_core::PrehashedHasher as FingerprintHasher;
 
 /// The hasher a memoized call feeds its arguments to; [`fingerprint`](Self::fingerprint)
 /// ends it.
