@@ -846,6 +846,7 @@ where
     /// Write-locks the map shards of segment `index`, in order. Callers hold the segment's
     /// lock (the order is always segment, then its shards), and use no other map method
     /// while these guards live: those would lock a shard a second time.
+    #[inline]
     fn lock_shards(&self, index: usize) -> LockedShards<'_, K, V, S> {
         let first = index * self.shards_per_segment;
         let shards = &self.map.shards()[first..first + self.shards_per_segment];
@@ -892,6 +893,7 @@ where
     V: Clone + Send + Sync + 'static,
     S: BuildHasher + Clone + Send + Sync + 'static,
 {
+    #[inline]
     fn table(&mut self, hash: u64) -> Option<&mut Table<K, V>> {
         let shard = self.cache.map.determine_shard(hash as usize);
         self.guards
@@ -899,6 +901,7 @@ where
             .map(|guard| &mut **guard)
     }
 
+    #[inline]
     fn probe(&mut self, hash: u64, key: &K, now: Tick, take_count: bool) -> Probe {
         let Some(table) = self.table(hash) else {
             return Probe::Absent;
@@ -924,6 +927,7 @@ where
     }
 
     /// Removes `key`'s entry, returning its weight.
+    #[inline]
     fn take(&mut self, hash: u64, key: &K) -> Option<u64> {
         let (key, entry) = self.table(hash)?.remove_entry(hash, |(k, _)| k == key)?;
         Some(self.cache.weigh(&key, &entry.into_inner().value))
@@ -936,6 +940,7 @@ where
     V: Clone + Send + Sync + 'static,
     S: BuildHasher + Clone + Send + Sync + 'static,
 {
+    #[inline]
     fn hash_key(&mut self, key: &K) -> u64 {
         self.cache.hash_of(key)
     }
@@ -944,6 +949,7 @@ where
         self.probe(hash, key, now, take_count)
     }
 
+    #[inline]
     fn remove_if(
         &mut self,
         key: &K,

@@ -409,6 +409,7 @@ impl FrequencySketch {
         ((counter_bits >> (row * 4)) & 15) * 4
     }
 
+    #[inline]
     pub(crate) fn increment(&mut self, hash: u64, by: u64) {
         if by == 0 {
             return;
@@ -443,6 +444,7 @@ impl FrequencySketch {
         }
     }
 
+    #[inline]
     pub(crate) fn estimate(&self, hash: u64) -> u64 {
         let (block, bits) = self.locate(hash);
         let [w0, w1, w2, w3] = self.blocks[block];
@@ -453,6 +455,7 @@ impl FrequencySketch {
             .min(count(w3, 3))
     }
 
+    #[cold]
     fn halve(&mut self) {
         for word in self.blocks.iter_mut().flatten() {
             *word = (*word >> 1) & 0x7777_7777_7777_7777;
