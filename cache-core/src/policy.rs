@@ -94,6 +94,7 @@ impl<K> Segment<K> {
     }
 
     /// Records a key newly stored in the map.
+    #[inline]
     pub(crate) fn on_insert(&mut self, key: K, hash: u64, weight: u64, deadline: Tick) {
         self.sketch.increment(hash, 1);
         self.window.push_back(key);
@@ -161,10 +162,12 @@ impl<K> Segment<K> {
         }
     }
 
+    #[inline]
     fn over_capacity(&self) -> bool {
         self.weight > u128::from(self.capacity)
     }
 
+    #[inline]
     fn window_over_share(&self) -> bool {
         let queued = (self.window.len() + self.main.len()) as u64;
         self.window.len() as u64 * 1_000_000 > queued * self.window_ppm
@@ -213,6 +216,7 @@ impl<K> Segment<K> {
         }
     }
 
+    #[inline]
     fn evict(&mut self, store: &mut impl Store<K>, key: &K, hash: u64) {
         if let Some(weight) = store.remove_entry(key, hash, Removal::Evicted) {
             self.on_remove(weight);
@@ -226,6 +230,7 @@ impl<K> Segment<K> {
     /// it in one map operation (the victim's). Only a candidate about to lose is looked at:
     /// in the same operation that would evict it, its hits in the window are folded in,
     /// and if they make it the more frequent, the victim goes instead.
+    #[inline]
     fn evict_via_window(&mut self, store: &mut impl Store<K>, now: Tick) -> bool {
         let Some(candidate) = self.window.pop_front() else {
             return false;
@@ -283,6 +288,7 @@ impl<K> Segment<K> {
     /// first key without a second chance is the victim: it is removed unless a window
     /// candidate is competing and is not more frequent, in which case the victim is kept
     /// and handed back.
+    #[inline]
     fn run_hand(
         &mut self,
         store: &mut impl Store<K>,
