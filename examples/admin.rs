@@ -51,6 +51,10 @@ fn main() {
         }
     };
     let base = format!("http://{}", server.local_addr());
+    println!("dashboard: open {base}/cache/ in a browser (its Clear buttons ask for the token)");
+    println!("command line, from another terminal:");
+    println!("  CACHEKIT_ADMIN_TOKEN={token} cargo run -p cachekit-cli -- stats --url {base}");
+    println!("  CACHEKIT_ADMIN_TOKEN={token} cargo run -p cachekit-cli -- cleanup --dry-run --url {base}");
     println!("cachekit admin endpoints on {base}; try:");
     println!("  curl -s {base}/cache/stats");
     println!("  curl -s '{base}/cache/stats?name=example-users'");
