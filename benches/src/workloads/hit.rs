@@ -1,8 +1,5 @@
 //! Workload 1: `get` hits on a fully resident key set, at 1 and 2 threads.
 
-use std::sync::Barrier;
-use std::time::Instant;
-
 use crate::adapters::{Cache, Kind};
 use crate::config::Sizes;
 use crate::prng::SplitMix64;
@@ -94,43 +91,6 @@ pub fn run(sizes: &Sizes, kinds: &[Kind]) -> HitResult {
 /// Runs one `get_loop` per lookup array, each on its own thread, all released together.
 /// Returns per-thread ns/op (wall time * threads / total ops) and the total hits.
 fn time_gets(cache: &dyn Cache, lookups: &[Vec<u64>]) -> (f64, u64) {
-    let threads = lookups.len();
-    let barrier = Barrier::new(threads);
-    // Each worker times itself, and the run spans the first start to the last end: a clock
-    // started on the main thread after the barrier could start after the workers finished
-    // (on 2 cores, with 2 workers, the main thread is often the one descheduled).
-    let spans: Vec<(Instant, Instant, u64)> = std::thread::scope(|s| {
-        let handles: Vec<_> = lookups
-            .iter()
-            .map(|l| {
-                let barrier = &barrier;
-                s.spawn(move || {
-                    barrier.wait();
-                    let start = Instant::now();
-                    let hits = cache.get_loop(l);
-                    (start, Instant::now(), hits)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("lookup thread panicked"))
-            .collect()
-    });
-    let first_start = spans
-        .iter()
-        .map(|s| s.0)
-        .min()
-        .expect("at least one thread");
-    let last_end = spans
-        .iter()
-        .map(|s| s.1)
-        .max()
-        .expect("at least one thread");
-    let hits = spans.iter().map(|s| s.2).sum();
-    let ops: usize = lookups.iter().map(Vec::len).sum();
-    (
-        (last_end - first_start).as_nanos() as f64 * threads as f64 / ops as f64,
-        hits,
-    )
+    let (ns, hits) = super::time_threads(lookups, Vec::len, |l| cache.get_loop(l));
+    (ns, hits.into_iter().sum())
 }

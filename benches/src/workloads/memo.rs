@@ -1,8 +1,5 @@
 //! Workload 6: hits of a memoized function on a small hot set of arguments, at 1 and 2 threads.
 
-use std::sync::Barrier;
-use std::time::Instant;
-
 use crate::config::Sizes;
 use crate::memo_fns::Memo;
 use crate::prng::{mix, SplitMix64};
@@ -130,48 +127,10 @@ pub fn run(sizes: &Sizes, rows: &[Memo]) -> MemoResult {
     }
 }
 
-/// Runs one `call_loop` per index array, each on its own thread, all released together.
-/// Returns per-thread ns per call (wall time * threads / total calls) and each thread's sum.
-///
-/// Each thread clocks itself from its release to its finish, and the wall time runs from
-/// the first release to the last finish: a plain call's loop can be over before a timer
-/// on the spawning thread would even start.
+/// Runs one `call_loop` per index array, each on its own thread, all released together
+/// (see [`super::time_threads`]). Returns per-thread ns per call and each thread's sum.
 fn time_calls(row: Memo, pairs: &[(u64, String)], calls: &[Vec<u32>]) -> (f64, Vec<u64>) {
-    let threads = calls.len();
-    let barrier = Barrier::new(threads);
-    let spans: Vec<(Instant, Instant, u64)> = std::thread::scope(|s| {
-        let handles: Vec<_> = calls
-            .iter()
-            .map(|c| {
-                let barrier = &barrier;
-                s.spawn(move || {
-                    barrier.wait();
-                    let start = Instant::now();
-                    let sum = row.call_loop(pairs, c);
-                    (start, Instant::now(), sum)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("call thread panicked"))
-            .collect()
-    });
-    let first = spans
-        .iter()
-        .map(|s| s.0)
-        .min()
-        .expect("at least one thread");
-    let last = spans
-        .iter()
-        .map(|s| s.1)
-        .max()
-        .expect("at least one thread");
-    let total: usize = calls.iter().map(Vec::len).sum();
-    (
-        (last - first).as_nanos() as f64 * threads as f64 / total as f64,
-        spans.iter().map(|s| s.2).collect(),
-    )
+    super::time_threads(calls, Vec::len, |c| row.call_loop(pairs, c))
 }
 
 #[cfg(test)]

@@ -8,7 +8,56 @@ pub mod redis;
 pub mod trace_ratio;
 pub mod zipf_ratio;
 
+use std::sync::Barrier;
+use std::time::Instant;
+
 use crate::adapters::Cache;
+
+/// Runs `work` once per input, each on its own thread, all released together. Returns the
+/// per-thread ns per operation (wall time x threads / total operations, `ops` counting each
+/// input's operations) and each thread's result.
+///
+/// Each thread clocks itself from its release to its finish, and the wall time runs from
+/// the first release to the last finish: on 2 cores a timer on the spawning thread can start
+/// after the workers have finished.
+pub(crate) fn time_threads<I: Sync, R: Send>(
+    inputs: &[I],
+    ops: impl Fn(&I) -> usize,
+    work: impl Fn(&I) -> R + Sync,
+) -> (f64, Vec<R>) {
+    let barrier = Barrier::new(inputs.len());
+    let spans: Vec<(Instant, Instant, R)> = std::thread::scope(|s| {
+        let handles: Vec<_> = inputs
+            .iter()
+            .map(|input| {
+                let (barrier, work) = (&barrier, &work);
+                s.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    let result = work(input);
+                    (start, Instant::now(), result)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("benchmark thread panicked"))
+            .collect()
+    });
+    let first = spans
+        .iter()
+        .map(|s| s.0)
+        .min()
+        .expect("at least one thread");
+    let last = spans
+        .iter()
+        .map(|s| s.1)
+        .max()
+        .expect("at least one thread");
+    let total: usize = inputs.iter().map(ops).sum();
+    let ns = (last - first).as_nanos() as f64 * inputs.len() as f64 / total as f64;
+    (ns, spans.into_iter().map(|s| s.2).collect())
+}
 
 /// Offset into the `mix` key space so the workloads use unrelated keys.
 pub(crate) fn key(i: usize, workload_seed: u64) -> u64 {
