@@ -104,6 +104,49 @@ fn expired_entries_are_evicted_before_live_ones() {
 }
 
 #[test]
+fn entries_replaced_with_a_shorter_ttl_are_evicted_first_once_expired() {
+    let clock = MockClock::new();
+    let max_size = 100;
+    let cache = TtlCache::<u64, u64>::builder()
+        .max_size(max_size)
+        .ttl(Duration::from_secs(3600))
+        .clock(clock.clone())
+        .build();
+    // Popular long-lived entries, then a stream of one-off keys that lose admission to
+    // them, so that the policy has settled on which of them it would evict next.
+    for i in 0..max_size as u64 {
+        cache.insert(i, i);
+    }
+    for _ in 0..5 {
+        for i in 0..max_size as u64 {
+            assert_eq!(cache.get(&i), Some(i));
+        }
+    }
+    for i in 1000..1500 {
+        cache.insert(i, i);
+    }
+    let residents: Vec<u64> = (0..max_size as u64)
+        .filter(|i| cache.get(i).is_some())
+        .collect();
+    // Now every resident gets a short TTL by being replaced, and expires.
+    for &i in &residents {
+        cache.insert_with_ttl(i, i, Duration::from_secs(1));
+    }
+    clock.advance(Duration::from_secs(2));
+    let newcomers = 2000..2000 + residents.len() as u64;
+    for i in newcomers.clone() {
+        cache.insert(i, i);
+    }
+    for i in newcomers {
+        assert_eq!(
+            cache.get(&i),
+            Some(i),
+            "live key {i} was turned away while expired entries held its room"
+        );
+    }
+}
+
+#[test]
 fn frequently_read_keys_survive_a_stream_of_one_off_inserts() {
     let cache: TtlCache<u64, u64> = TtlCache::new(100, Duration::from_secs(3600));
     let hot: Vec<u64> = (0..10).collect();

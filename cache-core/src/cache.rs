@@ -757,6 +757,7 @@ where
             Some(table) => match table.get_mut(hash, |(k, _)| *k == key) {
                 Some((stored_key, slot)) => {
                     let old = std::mem::replace(slot.get_mut(), entry);
+                    segment.on_replace(deadline);
                     if self.weigher.is_some() {
                         let old_weight = self.weigh(stored_key, &old.value);
                         segment.weight =

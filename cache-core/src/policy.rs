@@ -74,6 +74,23 @@ pub(crate) struct Segment<K> {
     window_ppm: u64,
     /// Inserts since the cache last let its climber look at the hit rate.
     pub(crate) inserts_since_climb: u64,
+    /// The main queue's front key, as the CLOCK hand last left it: kept against a
+    /// candidate, with no accesses pending then.
+    kept_victim: Option<KeptVictim>,
+}
+
+/// What the CLOCK hand learnt of the victim it kept, valid while nothing but the policy has
+/// touched the segment's entries since.
+///
+/// Under churn most candidates lose to the same victim, insert after insert, and looking
+/// the victim up again each time was a third of an evicting insert's map operations. While
+/// this is valid, a candidate no more frequent than the victim loses without that lookup;
+/// one that may win goes through the hand as usual, which looks the victim up and gives it
+/// its second chance if it was read meanwhile.
+#[derive(Clone, Copy)]
+struct KeptVictim {
+    hash: u64,
+    deadline: Tick,
 }
 
 impl<K> Segment<K> {
@@ -90,6 +107,7 @@ impl<K> Segment<K> {
             min_sweep_gap,
             window_ppm: 0,
             inserts_since_climb: 0,
+            kept_victim: None,
         }
     }
 
@@ -105,11 +123,24 @@ impl<K> Segment<K> {
 
     /// Records the removal of a key's entry by someone other than the policy.
     pub(crate) fn on_remove(&mut self, weight: u64) {
+        self.kept_victim = None;
+        self.account_removal(weight);
+    }
+
+    /// Records that a stored key's entry was replaced by one that lives until `deadline`.
+    pub(crate) fn on_replace(&mut self, deadline: Tick) {
+        self.kept_victim = None;
+        self.next_expiry = self.next_expiry.min(deadline);
+    }
+
+    #[inline]
+    fn account_removal(&mut self, weight: u64) {
         self.entries -= 1;
         self.weight -= u128::from(weight);
     }
 
     pub(crate) fn clear(&mut self) {
+        self.kept_victim = None;
         self.window = VecDeque::new();
         self.main = VecDeque::new();
         self.sketch = FrequencySketch::new(self.capacity);
@@ -175,6 +206,7 @@ impl<K> Segment<K> {
 
     /// Removes every expired entry (and tombstone) of the segment; returns how many entries.
     pub(crate) fn sweep(&mut self, store: &mut impl Store<K>, now: Tick) -> usize {
+        self.kept_victim = None;
         let mut removed = 0;
         let mut next_expiry = NEVER;
         for queue in [&mut self.window, &mut self.main] {
@@ -208,6 +240,7 @@ impl<K> Segment<K> {
     }
 
     fn compact(&mut self, store: &mut impl Store<K>, now: Tick) {
+        self.kept_victim = None;
         for queue in [&mut self.window, &mut self.main] {
             queue.retain(|key| {
                 let hash = store.hash_key(key);
@@ -219,7 +252,7 @@ impl<K> Segment<K> {
     #[inline]
     fn evict(&mut self, store: &mut impl Store<K>, key: &K, hash: u64) {
         if let Some(weight) = store.remove_entry(key, hash, Removal::Evicted) {
-            self.on_remove(weight);
+            self.account_removal(weight);
         }
     }
 
@@ -237,7 +270,7 @@ impl<K> Segment<K> {
         };
         let candidate_hash = store.hash_key(&candidate);
         let estimate = self.sketch.estimate(candidate_hash);
-        let (victim, victim_hash, victim_frequency) =
+        let (victim, victim_hash, victim_frequency, victim_deadline) =
             match self.run_hand(store, now, Some(estimate)) {
                 Hand::MadeRoom => {
                     self.main.push_back(candidate);
@@ -247,7 +280,8 @@ impl<K> Segment<K> {
                     key,
                     hash,
                     frequency,
-                } => (key, hash, frequency),
+                    deadline,
+                } => (key, hash, frequency, deadline),
             };
         let mut present = false;
         let mut window_hits = 0;
@@ -261,15 +295,19 @@ impl<K> Segment<K> {
             }
         });
         self.sketch.increment(candidate_hash, window_hits);
-        if let Some(weight) = removed {
-            self.on_remove(weight);
-            self.main.push_front(victim);
-        } else if present {
+        if present && removed.is_none() {
             self.evict(store, &victim, victim_hash);
             self.main.push_back(candidate);
         } else {
-            // A tombstone: nothing to admit, and the victim stays.
+            // The candidate lost (or was a tombstone): the victim stays at the hand.
+            if let Some(weight) = removed {
+                self.account_removal(weight);
+            }
             self.main.push_front(victim);
+            self.kept_victim = Some(KeptVictim {
+                hash: victim_hash,
+                deadline: victim_deadline,
+            });
         }
         true
     }
@@ -295,6 +333,19 @@ impl<K> Segment<K> {
         now: Tick,
         candidate_frequency: Option<u64>,
     ) -> Hand<K> {
+        if let (Some(kept), Some(candidate)) = (self.kept_victim.take(), candidate_frequency) {
+            let frequency = self.sketch.estimate(kept.hash);
+            if now < kept.deadline && candidate <= frequency {
+                if let Some(key) = self.main.pop_front() {
+                    return Hand::KeptVictim {
+                        key,
+                        hash: kept.hash,
+                        frequency,
+                        deadline: kept.deadline,
+                    };
+                }
+            }
+        }
         let mut chances = 0;
         while let Some(key) = self.main.pop_front() {
             let hash = store.hash_key(&key);
@@ -311,9 +362,9 @@ impl<K> Segment<K> {
                     step = Step::SecondChance(accesses);
                     false
                 }
-                Probe::Live { .. } => match candidate_frequency {
+                Probe::Live { deadline, .. } => match candidate_frequency {
                     Some(candidate) if candidate <= victim_frequency => {
-                        step = Step::Kept;
+                        step = Step::Kept(deadline);
                         false
                     }
                     _ => {
@@ -326,7 +377,7 @@ impl<K> Segment<K> {
                 Step::Tombstone => {}
                 Step::Removed => {
                     if let Some(weight) = removed {
-                        self.on_remove(weight);
+                        self.account_removal(weight);
                     }
                     return Hand::MadeRoom;
                 }
@@ -335,11 +386,12 @@ impl<K> Segment<K> {
                     self.sketch.increment(hash, accesses);
                     self.main.push_back(key);
                 }
-                Step::Kept => {
+                Step::Kept(deadline) => {
                     return Hand::KeptVictim {
                         key,
                         hash,
                         frequency: victim_frequency,
+                        deadline,
                     }
                 }
             }
@@ -353,14 +405,19 @@ impl<K> Segment<K> {
 /// frequent.
 enum Hand<K> {
     MadeRoom,
-    KeptVictim { key: K, hash: u64, frequency: u64 },
+    KeptVictim {
+        key: K,
+        hash: u64,
+        frequency: u64,
+        deadline: Tick,
+    },
 }
 
 enum Step {
     Tombstone,
     Removed,
     SecondChance(u64),
-    Kept,
+    Kept(Tick),
 }
 
 /// A count-min sketch of 4-bit counters that halves itself periodically, so it estimates
