@@ -144,3 +144,83 @@ fn concurrent_inserts_of_distinct_keys_never_exceed_the_bound_once_returned() {
         assert_eq!(cache.stats().total_weight as usize, cache.len());
     });
 }
+
+/// Each segment's policy state is guarded by its first map shard's lock rather than a lock of
+/// its own (see `SegmentCell` in cache-core). Every way in (inserts, removals, expired reads,
+/// `retain`, `stats`, `clear`, `set_max_size`, sweeps) runs here at once on a cache of
+/// several segments, and the policy's bookkeeping must still agree with the map afterwards.
+#[test]
+fn every_segment_entry_point_at_once_keeps_bookkeeping_and_values_true() {
+    watchdog(|| {
+        const BIG: usize = 8192;
+        let clock = MockClock::new();
+        let cache = TtlCache::<u64, u64>::builder()
+            .max_size(BIG)
+            .ttl(Duration::from_millis(40))
+            .cleanup_interval(Duration::from_millis(10))
+            .clock(clock.clone())
+            .build();
+        let barrier = Barrier::new(THREADS);
+        std::thread::scope(|scope| {
+            for thread in 0..THREADS as u64 {
+                let (cache, clock, barrier) = (&cache, &clock, &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    let mut state = (thread + 7).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                    for op in 0..OPS_PER_THREAD {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        let key = state % (4 * BIG as u64);
+                        match state >> 59 {
+                            0..=11 => cache.insert(key, value_for(key, op)),
+                            12..=19 => {
+                                if let Some(v) = cache.get(&key) {
+                                    assert_eq!(key_of(v), key, "get({key}) returned {v}");
+                                }
+                            }
+                            20..=23 => {
+                                if let Some(v) = cache.remove(&key) {
+                                    assert_eq!(key_of(v), key, "remove({key}) returned {v}");
+                                }
+                            }
+                            24 | 25 => clock.advance(Duration::from_millis(1)),
+                            26 => {
+                                let stats = cache.stats();
+                                assert!(stats.total_weight as usize <= BIG + 8 * THREADS);
+                            }
+                            27 if op % 16 == 0 => cache.retain(|k, v| key_of(*v) == *k),
+                            28 if op % 256 == 0 => cache.clear(),
+                            29 if op % 64 == 0 => {
+                                cache.set_max_size(if op % 128 == 0 { BIG / 4 } else { BIG });
+                            }
+                            30 if op % 64 == 0 => {
+                                cache.cleanup_expired();
+                            }
+                            _ => {
+                                cache.contains_key(&key);
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        cache.set_max_size(BIG);
+        let stats = cache.stats();
+        assert!(stats.size <= BIG, "len {} > max_size {BIG}", stats.size);
+        assert_eq!(stats.total_weight as usize, stats.size);
+        for key in 0..4 * BIG as u64 {
+            if let Some(v) = cache.get(&key) {
+                assert_eq!(key_of(v), key);
+            }
+        }
+        clock.advance(Duration::from_secs(1));
+        cache.cleanup_expired();
+        assert!(
+            cache.is_empty(),
+            "{} entries outlived their TTL",
+            cache.len()
+        );
+        assert_eq!(cache.stats().total_weight, 0);
+    });
+}

@@ -11,7 +11,7 @@
 //! cache.insert("a".to_string(), 1);
 //! assert_eq!(cache.get("a"), Some(1));
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod builder;
