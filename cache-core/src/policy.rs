@@ -91,6 +91,10 @@ pub(crate) struct Segment<K> {
 struct KeptVictim {
     hash: u64,
     deadline: Tick,
+    /// The victim's estimate, exact while the sketch has not halved since: increments can
+    /// only raise it, so a candidate no more frequent than this is no more frequent now.
+    frequency: u64,
+    halvings: u64,
 }
 
 impl<K> Segment<K> {
@@ -307,6 +311,8 @@ impl<K> Segment<K> {
             self.kept_victim = Some(KeptVictim {
                 hash: victim_hash,
                 deadline: victim_deadline,
+                frequency: victim_frequency,
+                halvings: self.sketch.halvings,
             });
         }
         true
@@ -334,13 +340,15 @@ impl<K> Segment<K> {
         candidate_frequency: Option<u64>,
     ) -> Hand<K> {
         if let (Some(kept), Some(candidate)) = (self.kept_victim.take(), candidate_frequency) {
-            let frequency = self.sketch.estimate(kept.hash);
-            if now < kept.deadline && candidate <= frequency {
+            if now < kept.deadline
+                && kept.halvings == self.sketch.halvings
+                && candidate <= kept.frequency
+            {
                 if let Some(key) = self.main.pop_front() {
                     return Hand::KeptVictim {
                         key,
                         hash: kept.hash,
-                        frequency,
+                        frequency: kept.frequency,
                         deadline: kept.deadline,
                     };
                 }
@@ -428,6 +436,8 @@ pub(crate) struct FrequencySketch {
     block_mask: usize,
     additions: u64,
     sample_size: u64,
+    /// How many times the counts have halved.
+    halvings: u64,
 }
 
 /// 4096 blocks of 32 bytes: 128 KiB per segment, which is 16 counters per entry up to 16k
@@ -457,6 +467,7 @@ impl FrequencySketch {
             // below target instead of 22; recency-heavy `sprite` loses 2-3 points (longer
             // memory ages its old favourites more slowly), 80 x loses more on every trace.
             sample_size: capacity.saturating_mul(30).max(64),
+            halvings: 0,
         }
     }
 
@@ -524,6 +535,7 @@ impl FrequencySketch {
             *word = (*word >> 1) & 0x7777_7777_7777_7777;
         }
         self.additions /= 2;
+        self.halvings += 1;
     }
 }
 
