@@ -793,10 +793,11 @@ where
         segment.inserts_since_climb += 1;
         if segment.inserts_since_climb >= segment.capacity.max(64) {
             segment.inserts_since_climb = 0;
+            let ghost_misses = segment.ghosts.take_misses();
             drop(locked);
             self.climber.observe(
-                self.counters.sum(Counter::Hit),
-                self.counters.sum(Counter::Miss),
+                self.counters.sum(Counter::Hit) + self.counters.sum(Counter::Miss),
+                ghost_misses,
             );
         }
     }
