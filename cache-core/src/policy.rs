@@ -293,30 +293,56 @@ impl<K> Segment<K> {
             return false;
         };
         let candidate_hash = store.hash_key(&candidate);
-        let estimate = self.sketch.estimate(candidate_hash);
-        let (victim, victim_hash, victim_frequency, victim_deadline) =
-            match self.run_hand(store, now, Some(estimate)) {
-                Hand::MadeRoom => {
-                    self.ghosts.on_window_exit(candidate_hash, false);
-                    self.main.push_back(candidate);
-                    return true;
+        // `None`: the candidate is known to be no more frequent than the kept victim, and its
+        // exact estimate is only worked out if its window hits make it matter.
+        let mut estimate = None;
+        let hand = match self.kept_victim.take() {
+            Some(kept)
+                if now < kept.deadline
+                    && kept.halvings == self.sketch.halvings
+                    && !self.sketch.exceeds(candidate_hash, kept.frequency) =>
+            {
+                match self.main.pop_front() {
+                    Some(key) => Hand::KeptVictim {
+                        key,
+                        hash: kept.hash,
+                        frequency: kept.frequency,
+                        deadline: kept.deadline,
+                    },
+                    None => Hand::MadeRoom, // unreachable: the kept victim is at the front
                 }
-                Hand::KeptVictim {
-                    key,
-                    hash,
-                    frequency,
-                    deadline,
-                } => (key, hash, frequency, deadline),
-            };
+            }
+            _ => {
+                let frequency = self.sketch.estimate(candidate_hash);
+                estimate = Some(frequency);
+                self.run_hand(store, now, Some(frequency))
+            }
+        };
+        let (victim, victim_hash, victim_frequency, victim_deadline) = match hand {
+            Hand::MadeRoom => {
+                self.ghosts.on_window_exit(candidate_hash, false);
+                self.main.push_back(candidate);
+                return true;
+            }
+            Hand::KeptVictim {
+                key,
+                hash,
+                frequency,
+                deadline,
+            } => (key, hash, frequency, deadline),
+        };
         let mut present = false;
         let mut window_hits = 0;
+        let sketch = &self.sketch;
         let removed = store.remove_if(&candidate, candidate_hash, now, |probe| match probe {
             Probe::Absent => false,
             Probe::Expired => true,
             Probe::Live { accesses, .. } => {
                 present = true;
                 window_hits = accesses;
-                estimate + accesses <= victim_frequency
+                accesses == 0 && estimate.is_none()
+                    || estimate.unwrap_or_else(|| sketch.estimate(candidate_hash)) + accesses
+                        <= victim_frequency
             }
         });
         self.sketch.increment(candidate_hash, window_hits);
@@ -363,21 +389,7 @@ impl<K> Segment<K> {
         now: Tick,
         candidate_frequency: Option<u64>,
     ) -> Hand<K> {
-        if let (Some(kept), Some(candidate)) = (self.kept_victim.take(), candidate_frequency) {
-            if now < kept.deadline
-                && kept.halvings == self.sketch.halvings
-                && candidate <= kept.frequency
-            {
-                if let Some(key) = self.main.pop_front() {
-                    return Hand::KeptVictim {
-                        key,
-                        hash: kept.hash,
-                        frequency: kept.frequency,
-                        deadline: kept.deadline,
-                    };
-                }
-            }
-        }
+        self.kept_victim = None;
         let mut chances = 0;
         while let Some(key) = self.main.pop_front() {
             let hash = store.hash_key(&key);
@@ -663,6 +675,15 @@ impl FrequencySketch {
         }
     }
 
+    /// Whether the key's estimate is above `bound`; stops at the first counter that is not,
+    /// which for a cold key is usually the first.
+    #[inline]
+    pub(crate) fn exceeds(&self, hash: u64, bound: u64) -> bool {
+        let (block, bits) = self.locate(hash);
+        let words = &self.blocks[block];
+        (0..4).all(|row| (words[row] >> Self::shift(bits, row)) & 15 > bound)
+    }
+
     #[inline]
     pub(crate) fn estimate(&self, hash: u64) -> u64 {
         let (block, bits) = self.locate(hash);
@@ -700,6 +721,24 @@ mod tests {
         sketch.halve();
         assert_eq!(sketch.estimate(42), 7);
         assert_eq!(sketch.estimate(43), 0);
+    }
+
+    #[test]
+    fn exceeds_agrees_with_estimate() {
+        let mut sketch = FrequencySketch::new(64);
+        for key in 0..200u64 {
+            sketch.increment(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), key % 7);
+        }
+        for key in 0..300u64 {
+            let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            for bound in 0..16 {
+                assert_eq!(
+                    sketch.exceeds(hash, bound),
+                    sketch.estimate(hash) > bound,
+                    "key {key}, bound {bound}"
+                );
+            }
+        }
     }
 
     #[test]
