@@ -867,7 +867,7 @@ where
     /// Write-locks the map shards of segment `index`, in order, and with them the segment.
     /// No other map method may be used while the guards live: it would lock a shard a
     /// second time.
-    #[inline]
+    #[inline(always)]
     fn lock_segment(&self, index: usize) -> LockedSegment<'_, K, V, S> {
         let first = index * self.shards_per_segment;
         let shards = &self.map.shards()[first..first + self.shards_per_segment];
