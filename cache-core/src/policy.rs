@@ -67,11 +67,13 @@ const MAX_SECOND_CHANCES: usize = 16;
 /// and the key, hot once, then beat every newcomer at admission long after it cooled down.
 /// Measured over the BENCHMARKS.md workloads (3 hash seeds): `sprite` C=500 +4.7 points at
 /// a fixed 1% window; summed deficit to target 33.8 -> 21.3 with the old hill climber, and
-/// 19.7 -> 9.0 with the ghost-driven one. A cap of 2 or 4 is within noise of 3; 1 loses on
-/// loops and Zipf, a log2 fold is no better, and capping the window's hits too changes
-/// nothing. Aging the folded hits by the sketch halvings since the last pass (instead of a
-/// cap) gained only 1 point on `sprite`.
-const MAX_FOLDED_ACCESSES: u64 = 3;
+/// 19.7 -> 9.0 with the ghost-driven one. Capping the window's hits too changes nothing, and
+/// aging the folded hits by the sketch halvings since the last pass (instead of a cap)
+/// gained only 1 point on `sprite`. The cap is 2 since the sketch has 32 counters per entry
+/// and a doorkeeper (see [`FrequencySketch`]): with them, a cap of 3 scores 9 / -8.26
+/// instead of 7 / -5.99 (misses / summed deficit to target, 3 hash seeds; `cpp` C=100 -1.6
+/// points); 1 loses `multi1` C=500 0.5 (with 64 counters), 5 loses on most traces.
+const MAX_FOLDED_ACCESSES: u64 = 2;
 
 pub(crate) struct Segment<K> {
     window: VecDeque<K>,
@@ -137,7 +139,7 @@ impl<K> Segment<K> {
     /// Records a key newly stored in the map.
     #[inline]
     pub(crate) fn on_insert(&mut self, key: K, hash: u64, weight: u64, deadline: Tick) {
-        self.sketch.increment(hash, 1);
+        self.sketch.record_miss(hash);
         self.ghosts.on_miss(hash);
         self.window.push_back(key);
         self.entries += 1;
@@ -588,6 +590,13 @@ impl Ghosts {
 /// A count-min sketch of 4-bit counters that halves itself periodically, so it estimates
 /// how often a key was asked for recently (TinyLFU). A key's four counters (one per row)
 /// sit in one 32-byte block, so an update or estimate touches one cache line.
+///
+/// A *doorkeeper* (TinyLFU's) in front of it absorbs each key's first miss since the last
+/// halving: one bit per hash, set on that first miss; only later misses (and all hits) reach
+/// the counters. Under a long tail most keys are asked for once, and their increments were
+/// most of the counters' collision noise, which let rare keys outbid the resident ones.
+/// Candidate and victim alike have been seen once (both were inserted), so estimates leave
+/// the doorkeeper bit out and compare as before.
 pub(crate) struct FrequencySketch {
     blocks: Box<[[u64; 4]]>,
     block_mask: usize,
@@ -595,36 +604,85 @@ pub(crate) struct FrequencySketch {
     sample_size: u64,
     /// How many times the counts have halved.
     halvings: u64,
+    /// The doorkeeper's bits, cleared at each halving.
+    door: Box<[u64]>,
+    /// Shift that turns a spread hash into a doorkeeper bit index.
+    door_shift: u32,
 }
 
-/// 4096 blocks of 32 bytes: 128 KiB per segment, which is 16 counters per entry up to 16k
-/// entries per segment (caches up to ~256k entries on 2 cores) and 2 bytes per entry for a
+/// Doorkeeper bits per entry: 16 (2 bytes), capped at [`MAX_DOOR_BITS`]. Measured with the
+/// other settings of this file (BENCHMARKS.md workloads; score as misses / summed deficit
+/// to target, 3 and 5 hash seeds): no doorkeeper 8 / -8.47 and 7 / -8.37, 16 bits 7 / -5.99
+/// and 6 / -6.19. With halving at 20 x capacity: 32 bits lose `cs` C=1000 (-2.3 below
+/// target with 5 seeds, against -1.1), 8 bits leave Zipf s=0.8 C=1000 0.6 short.
+const DOOR_BITS_PER_ENTRY: u64 = 16;
+
+/// 65536 bits: 8 KiB per segment, so 128 KiB (0.13 bytes per entry) for a 1M-entry cache
+/// on 2 cores (16 segments). A segment that sees many more distinct keys per halving fills
+/// its doorkeeper, which then lets every miss through, as if there were none.
+const MAX_DOOR_BITS: u64 = 1 << 16;
+
+/// 4096 blocks of 32 bytes: 128 KiB per segment, which is 32 counters per entry up to 8k
+/// entries per segment (caches up to ~128k entries on 2 cores) and 2 bytes per entry for a
 /// 1M-entry cache.
 const MAX_SKETCH_BLOCKS: usize = 1 << 12;
 
 impl FrequencySketch {
     fn new(capacity: u64) -> Self {
-        // 16 counters (8 bytes) per entry, as in Caffeine, up to 128 KiB per segment. Width
-        // matters most for small caches, where collisions blur rare keys into frequent ones
-        // (measured: 14 points less deficit to moka over the LIRS traces than 8 counters);
-        // large segments see enough distinct keys per sample that 4 counters per entry
-        // hold up, and the cap keeps a 1M-entry cache within its memory budget.
-        let blocks = usize::try_from(capacity / 4)
+        // 32 counters (16 bytes) per entry, twice Caffeine's, up to 128 KiB per segment (so
+        // segments of 8k entries and more, a 1M-entry cache among them, are unchanged).
+        // Width matters most for small caches, where collisions blur rare keys into frequent
+        // ones: 8 counters per entry left 14 points more deficit to moka over the LIRS
+        // traces than 16. 32 counters and a fold cap of 2, against 16 and 3 (no doorkeeper,
+        // 3 hash seeds): Zipf s=0.8 C=1000 +0.3, P3 C=50k/100k +1.3/+0.9, OLTP +1.0 to +1.4,
+        // multi1-3 C=100 +0.7 to +1.0, `sprite`/`cpp` C=100 +1.1/+0.6, but `zigzag` C=1000
+        // -1.4, `scan` C=100 -1.2, `cs` C=500 -1.0: loops of equally frequent keys fare better
+        // with noisier counts. 64 counters gain more on Zipf (s=0.8 C=1000 +1.0) but lose 2-4
+        // points on `zigzag` and `cs`, and 128 collapse `zigzag` C=1000 (-19 points). With
+        // the doorkeeper, 16 counters score 10 / -8.14 instead of 32's 7 / -5.99 (see
+        // `DOOR_BITS_PER_ENTRY` for the score).
+        let blocks = usize::try_from(capacity / 2)
             .unwrap_or(usize::MAX)
             .clamp(2, MAX_SKETCH_BLOCKS)
+            .next_power_of_two();
+        let door_bits = capacity
+            .saturating_mul(DOOR_BITS_PER_ENTRY)
+            .clamp(64, MAX_DOOR_BITS)
             .next_power_of_two();
         Self {
             blocks: vec![[0; 4]; blocks].into_boxed_slice(),
             block_mask: blocks - 1,
             additions: 0,
-            // Counts halve every 30 x capacity additions, not Caffeine's 10 x: on low-skew
+            // Counts halve every 25 x capacity additions, not Caffeine's 10 x: on low-skew
             // streams a key of rank C is seen too rarely in 10 x C requests to stand out
-            // from one-hit wonders. Measured (BENCHMARKS.md workloads, two runs each): Zipf
-            // hit ratio +1.2 to +2.3 points at capacities 1k and 10k, and 16-18 trace points
-            // below target instead of 22; recency-heavy `sprite` loses 2-3 points (longer
-            // memory ages its old favourites more slowly), 80 x loses more on every trace.
-            sample_size: capacity.saturating_mul(30).max(64),
+            // from one-hit wonders. Measured without a doorkeeper (BENCHMARKS.md workloads,
+            // two runs each), 30 x against 10 x: Zipf hit ratio +1.2 to +2.3 points at
+            // capacities 1k and 10k, and 16-18 trace points below target instead of 22;
+            // recency-heavy `sprite` loses 2-3 points (longer memory ages its old favourites
+            // more slowly), 80 x loses more on every trace. First misses, which the
+            // doorkeeper absorbs, are not additions, so the doorkeeper lengthens the period
+            // in requests; 25 x then scores 7 / -5.99 (3 seeds) and 6 / -6.19 (5 seeds)
+            // against 30 x's 7 / -6.62 and 6 / -6.85 (`sprite` C=100 +0.15 to +0.2,
+            // `zigzag` C=1000 +0.3 to +0.5); 20 x sums less deficit (-4.98, -5.72) but misses
+            // Zipf s=0.8 C=1000 by 0.1, 15 x by 0.3.
+            sample_size: capacity.saturating_mul(25).max(64),
             halvings: 0,
+            door: vec![0; (door_bits / 64) as usize].into_boxed_slice(),
+            door_shift: 64 - door_bits.trailing_zeros(),
+        }
+    }
+
+    /// Counts a miss on the key, unless it is the key's first since the last halving (see
+    /// the doorkeeper, above). Costs one load and store in the doorkeeper's bits; a first
+    /// miss then skips the counters.
+    #[inline]
+    pub(crate) fn record_miss(&mut self, hash: u64) {
+        let index = (hash.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> self.door_shift) as usize;
+        let (word, bit) = (&mut self.door[index / 64], 1u64 << (index % 64));
+        let seen = *word & bit != 0;
+        *word |= bit;
+        if seen {
+            self.increment(hash, 1);
         }
     }
 
@@ -648,7 +706,7 @@ impl FrequencySketch {
         let (block, bits) = self.locate(hash);
         let words = &mut self.blocks[block];
         let mut added = false;
-        // Every insert adds 1, so that case is worth its own branch-light loop: a counter
+        // Every counted miss adds 1, so that case is worth its own branch-light loop: a counter
         // below 15 gets exactly one more, with no clamping arithmetic.
         if by == 1 {
             for (row, word) in words.iter_mut().enumerate() {
@@ -702,6 +760,7 @@ impl FrequencySketch {
         }
         self.additions /= 2;
         self.halvings += 1;
+        self.door.fill(0);
     }
 }
 
@@ -739,6 +798,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn doorkeeper_absorbs_first_misses_until_halving() {
+        let mut sketch = FrequencySketch::new(1000);
+        assert_eq!(sketch.door.len() as u64 * 64, 16_384);
+        sketch.record_miss(42);
+        assert_eq!(sketch.estimate(42), 0);
+        sketch.record_miss(42);
+        sketch.record_miss(42);
+        assert_eq!(sketch.estimate(42), 2);
+        sketch.halve();
+        assert_eq!(sketch.estimate(42), 1);
+        sketch.record_miss(42); // first miss since the halving
+        assert_eq!(sketch.estimate(42), 1);
+        sketch.record_miss(42);
+        assert_eq!(sketch.estimate(42), 2);
+        assert_eq!(
+            FrequencySketch::new(u64::MAX).door.len() as u64 * 64,
+            MAX_DOOR_BITS
+        );
     }
 
     #[test]
