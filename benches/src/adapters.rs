@@ -182,6 +182,28 @@ impl Cache for moka::sync::Cache<u64, u64> {
     fn settle(&self) {
         self.run_pending_tasks();
     }
+    /// Settles after every insert, so that the hit ratio is measured at the capacity asked
+    /// for: moka applies its write log only once enough writes are pending, and until then
+    /// the new entries are already readable, so a replay that never settles measures a
+    /// larger cache than asked for (on the LIRS `sprite` trace at capacity 100: 34.7%
+    /// unsettled, 30.8% settled).
+    fn replay(&self, keys: &[u64]) -> u64 {
+        replay_settling(self, keys)
+    }
+}
+
+/// Get-then-insert-on-miss, settling deferred maintenance after each insert.
+fn replay_settling(cache: &dyn Cache, keys: &[u64]) -> u64 {
+    let mut hits = 0;
+    for &k in keys {
+        if cache.get(k).is_some() {
+            hits += 1;
+        } else {
+            cache.insert(k, k);
+            cache.settle();
+        }
+    }
+    hits
 }
 
 impl Cache for mini_moka::sync::Cache<u64, u64> {
@@ -198,6 +220,10 @@ impl Cache for mini_moka::sync::Cache<u64, u64> {
     }
     fn settle(&self) {
         self.sync();
+    }
+    /// Settles after every insert, as for moka (see there).
+    fn replay(&self, keys: &[u64]) -> u64 {
+        replay_settling(self, keys)
     }
 }
 
