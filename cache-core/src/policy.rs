@@ -58,8 +58,18 @@ pub(crate) enum Removal {
 }
 
 /// Second chances the CLOCK hand gives before it evicts whatever it holds: bounds the work
-/// of one eviction when every entry is hot.
-const MAX_SECOND_CHANCES: usize = 16;
+/// of one eviction when every entry is hot. The bound only caps the worst case: each second
+/// chance uses up at least one hit, so over a run the hand passes no more keys than there
+/// were evictions and hits, whatever the bound.
+///
+/// 16 made the hand evict keys that had been hit since its last pass whenever 16 such keys
+/// stood in a row, which happens often when the hot set nearly fills the cache. 256 gives
+/// (BENCHMARKS.md workloads, 3 / 5 hash seeds) a summed deficit to target of -0.45 / -0.40
+/// instead of -1.51 / -1.28: `cs` C=1000 +1.1, `ps` C=1000 +0.4 / +0.7, `gli` C=1000 +0.6 /
+/// +0.7, `cpp` C=100 +0.4; `OLTP` C=256-1000 lose 0.6-1.4 but stay 4-6 points above
+/// target. 64 scores about the same with 3 seeds (-0.44) but not with 5 (-0.79); no bound
+/// scores the same as 256.
+const MAX_SECOND_CHANCES: usize = 256;
 
 /// The most accesses one pass of the CLOCK hand folds into the sketch, however many hits the
 /// entry counted since the last pass. A burst of hits within one pass is mostly one use (a
