@@ -174,6 +174,29 @@ fn frequently_read_keys_survive_a_stream_of_one_off_inserts() {
 }
 
 #[test]
+fn a_hot_set_filling_a_third_of_the_cache_survives_one_off_inserts() {
+    // The hot keys are read between every two inserts, so whenever the policy looks for a
+    // victim each of them has been used since it last looked: none may be evicted for a
+    // key seen once, however many of them stand in a row in the policy's queue.
+    let cache: TtlCache<u64, u64> = TtlCache::new(600, Duration::from_secs(3600));
+    let hot: Vec<u64> = (0..200).collect();
+    for &k in &hot {
+        cache.insert(k, k);
+    }
+    for round in 0..3000u64 {
+        let one_off = 1_000_000 + round;
+        cache.insert(one_off, one_off);
+        for &k in &hot {
+            assert_eq!(
+                cache.get(&k),
+                Some(k),
+                "hot key {k} evicted by one-off insert {round}"
+            );
+        }
+    }
+}
+
+#[test]
 fn memoized_hot_keys_stay_cached_in_a_cache_already_full_of_one_off_keys() {
     // Steady state: the cache is full of cold keys before the hot set first appears, and the
     // hot keys are read through get_or_insert_with (re-loaded if missing), as memoization does.
