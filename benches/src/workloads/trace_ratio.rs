@@ -33,12 +33,7 @@ pub fn run(traces: &[Trace], kinds: &[Kind], mut progress: impl FnMut(&str)) -> 
             progress(&format!("trace {} capacity {capacity}", t.name));
             let ratios = kinds
                 .iter()
-                .map(|&kind| {
-                    let cache = kind.build(capacity);
-                    let (ratio, note) = super::replay_ratio(&*cache, kind.name(), &t.requests);
-                    mismatches.extend(note);
-                    ratio
-                })
+                .map(|&kind| super::median_ratio(kind, capacity, &t.requests, &mut mismatches))
                 .collect();
             rows.push(TraceRow {
                 trace: t.name.clone(),

@@ -41,12 +41,7 @@ pub fn run(sizes: &Sizes, kinds: &[Kind], mut progress: impl FnMut(&str)) -> Zip
             progress(&format!("zipf s={s} capacity {capacity}"));
             let ratios = kinds
                 .iter()
-                .map(|&kind| {
-                    let cache = kind.build(capacity);
-                    let (ratio, note) = super::replay_ratio(&*cache, kind.name(), &stream);
-                    mismatches.extend(note);
-                    ratio
-                })
+                .map(|&kind| super::median_ratio(kind, capacity, &stream, &mut mismatches))
                 .collect();
             rows.push(ZipfRow {
                 capacity,
