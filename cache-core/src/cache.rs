@@ -351,14 +351,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let now = self.clock.now();
-        let hash = self.hash_of(key);
-        let mut locked = self.lock_segment(self.segment_index(hash));
-        let (segment, shards) = locked.parts();
-        let (key, entry) = shards
-            .table(hash)?
-            .remove_entry(hash, |(k, _)| k.borrow() == key)?;
-        let entry = entry.into_inner();
-        segment.on_remove(self.weigh(&key, &entry.value));
+        let entry = self.remove_where(key, |_| true)?;
         (!entry.is_expired(now)).then_some(entry.value)
     }
 
@@ -824,19 +817,30 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        if self
+            .remove_where(key, |entry| entry.is_expired(now))
+            .is_some()
+        {
+            self.counters.add(Counter::Expiration, 1);
+        }
+    }
+
+    /// Removes `key`'s entry if `condition` holds for it (under the segment's lock, so it
+    /// cannot change in between) and tells the policy; returns the entry removed.
+    fn remove_where<Q>(&self, key: &Q, condition: impl Fn(&Entry<V>) -> bool) -> Option<Entry<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let hash = self.hash_of(key);
         let mut locked = self.lock_segment(self.segment_index(hash));
         let (segment, shards) = locked.parts();
-        let Some(table) = shards.table(hash) else {
-            return;
-        };
-        let removed = table.remove_entry(hash, |(k, entry)| {
-            k.borrow() == key && entry.get().is_expired(now)
-        });
-        if let Some((key, entry)) = removed {
-            segment.on_remove(self.weigh(&key, &entry.get().value));
-            self.counters.add(Counter::Expiration, 1);
-        }
+        let (key, entry) = shards.table(hash)?.remove_entry(hash, |(k, entry)| {
+            k.borrow() == key && condition(entry.get())
+        })?;
+        let entry = entry.into_inner();
+        segment.on_remove(self.weigh(&key, &entry.value));
+        Some(entry)
     }
 
     /// An entry's weight: at least 1, so that free entries cannot grow the cache without
@@ -958,12 +962,8 @@ where
     /// `key`'s entry, if stored.
     fn entry(&self, hash: u64, key: &K) -> Option<&Entry<V>> {
         let shard = self.cache.map.determine_shard(hash as usize);
-        let table = match shard.wrapping_sub(self.first) {
-            0 => &self.guards.first,
-            1 => self.guards.second.as_ref()?,
-            _ => return None,
-        };
-        table
+        self.guards
+            .get(shard.wrapping_sub(self.first))?
             .get(hash, |(k, _)| k == key)
             .map(|(_, entry)| entry.get())
     }
@@ -986,6 +986,14 @@ struct Guards<G> {
 }
 
 impl<G> Guards<G> {
+    fn get(&self, index: usize) -> Option<&G> {
+        match index {
+            0 => Some(&self.first),
+            1 => self.second.as_ref(),
+            _ => None,
+        }
+    }
+
     fn get_mut(&mut self, index: usize) -> Option<&mut G> {
         match index {
             0 => Some(&mut self.first),
