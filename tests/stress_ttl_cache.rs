@@ -105,22 +105,26 @@ fn mixed_operations_keep_values_bounds_and_counts_true() {
         assert_eq!(stats.hits + stats.misses, lookups.load(Ordering::Relaxed));
         assert!(stats.size <= MAX_SIZE && stats.total_weight as usize == stats.size);
         assert!(loads.load(Ordering::Relaxed) > 0 && stats.evictions > 0);
-        // Whatever survived is each key's own value and still live.
-        for key in 0..KEYS {
-            if let Some(v) = cache.get(&key) {
-                assert_eq!(key_of(v), key);
-            }
-        }
-        // Nothing expired lingers past a cleanup, and the bookkeeping agrees with the map.
-        clock.advance(Duration::from_secs(1));
-        cache.cleanup_expired();
-        assert!(
-            cache.is_empty(),
-            "{} entries left after everything expired",
-            cache.len()
-        );
-        assert_eq!(cache.stats().total_weight, 0);
+        assert_survivors_true_then_all_expire(&cache, &clock, KEYS);
     });
+}
+
+/// After a stress run: whatever survived is each key's own value, and once everything has
+/// expired a cleanup leaves nothing, with the policy's bookkeeping back at zero.
+fn assert_survivors_true_then_all_expire(cache: &TtlCache<u64, u64>, clock: &MockClock, keys: u64) {
+    for key in 0..keys {
+        if let Some(v) = cache.get(&key) {
+            assert_eq!(key_of(v), key);
+        }
+    }
+    clock.advance(Duration::from_secs(1));
+    cache.cleanup_expired();
+    assert!(
+        cache.is_empty(),
+        "{} entries left after everything expired",
+        cache.len()
+    );
+    assert_eq!(cache.stats().total_weight, 0);
 }
 
 #[test]
@@ -209,18 +213,6 @@ fn every_segment_entry_point_at_once_keeps_bookkeeping_and_values_true() {
         let stats = cache.stats();
         assert!(stats.size <= BIG, "len {} > max_size {BIG}", stats.size);
         assert_eq!(stats.total_weight as usize, stats.size);
-        for key in 0..4 * BIG as u64 {
-            if let Some(v) = cache.get(&key) {
-                assert_eq!(key_of(v), key);
-            }
-        }
-        clock.advance(Duration::from_secs(1));
-        cache.cleanup_expired();
-        assert!(
-            cache.is_empty(),
-            "{} entries outlived their TTL",
-            cache.len()
-        );
-        assert_eq!(cache.stats().total_weight, 0);
+        assert_survivors_true_then_all_expire(&cache, &clock, 4 * BIG as u64);
     });
 }
