@@ -210,30 +210,26 @@ fn run(cli: Cli) -> Result<(String, u8), Failure> {
             cache_name,
             dry_run,
             json,
-        } => {
-            let query = Query::new().name(cache_name.as_deref()).dry_run(dry_run);
-            let body = client.post(paths::CLEANUP, &query)?;
-            let output = if json {
-                json_line(&body.text)
-            } else {
-                render::removed(render::Action::Cleanup, &body.parse()?)
-            };
-            Ok((output, exit::OK))
-        }
+        } => removal(
+            &client,
+            paths::CLEANUP,
+            render::Action::Cleanup,
+            cache_name.as_deref(),
+            dry_run,
+            json,
+        ),
         Command::Clear {
             cache_name,
             dry_run,
             json,
-        } => {
-            let query = Query::new().name(cache_name.as_deref()).dry_run(dry_run);
-            let body = client.post(paths::CLEAR, &query)?;
-            let output = if json {
-                json_line(&body.text)
-            } else {
-                render::removed(render::Action::Clear, &body.parse()?)
-            };
-            Ok((output, exit::OK))
-        }
+        } => removal(
+            &client,
+            paths::CLEAR,
+            render::Action::Clear,
+            cache_name.as_deref(),
+            dry_run,
+            json,
+        ),
         Command::Monitor { json } => {
             let body = client.health(paths::HEALTH)?;
             let report: render::Health = body.parse()?;
@@ -271,6 +267,25 @@ fn run(cli: Cli) -> Result<(String, u8), Failure> {
 }
 
 /// The body as the server sent it, on a line of its own.
+/// `cleanup` and `clear`: the same request to their own endpoint, the same report.
+fn removal(
+    client: &Client,
+    path: &str,
+    action: render::Action,
+    cache_name: Option<&str>,
+    dry_run: bool,
+    json: bool,
+) -> Result<(String, u8), Failure> {
+    let query = Query::new().name(cache_name).dry_run(dry_run);
+    let body = client.post(path, &query)?;
+    let output = if json {
+        json_line(&body.text)
+    } else {
+        render::removed(action, &body.parse()?)
+    };
+    Ok((output, exit::OK))
+}
+
 fn json_line(text: &str) -> String {
     let mut line = text.trim_end().to_owned();
     line.push('\n');
