@@ -94,6 +94,10 @@ const MAX_FOLDED_ACCESSES: u64 = 2;
 /// target); OLTP C=256 +0.59; C=200 +0.5 and C=300 -0.3 summed over nine LIRS traces; C=500
 /// loses on most (`multi1` -0.6). Score 7 / -5.99 -> 7 / -4.80 (3 seeds), 6 / -6.19 ->
 /// 6 / -5.30 (5 seeds). Segments of multi-segment caches (512 entries and more) are unchanged.
+///
+/// Small segments also count every hit the hand finds towards the sketch's halving period,
+/// not just the one they fold, and halve after 18 x capacity instead of 25 x (see
+/// [`SMALL_SEGMENT_SAMPLE_FACTOR`]).
 const SMALL_SEGMENT: u64 = 256;
 
 pub(crate) struct Segment<K> {
@@ -455,12 +459,14 @@ impl<K> Segment<K> {
                 }
                 Step::SecondChance(accesses) => {
                     chances += 1;
-                    let cap = if self.capacity <= SMALL_SEGMENT {
-                        1
+                    if self.capacity <= SMALL_SEGMENT {
+                        self.sketch.increment(hash, accesses.min(1));
+                        // The hits the cap leaves out still age the sketch.
+                        self.sketch.count_uses(accesses.saturating_sub(1));
                     } else {
-                        MAX_FOLDED_ACCESSES
-                    };
-                    self.sketch.increment(hash, accesses.min(cap));
+                        self.sketch
+                            .increment(hash, accesses.min(MAX_FOLDED_ACCESSES));
+                    }
                     self.main.push_back(key);
                 }
                 Step::Kept(deadline) => {
@@ -647,6 +653,22 @@ const DOOR_BITS_PER_ENTRY: u64 = 16;
 /// its doorkeeper, which then lets every miss through, as if there were none.
 const MAX_DOOR_BITS: u64 = 1 << 16;
 
+/// The halving period of segments of at most [`SMALL_SEGMENT`] capacity, which also count
+/// every hit the hand finds as an addition, not just the one they fold. With the fold cap of
+/// 1 and the doorkeeper, additions there were so few that `cpp` (9k requests, 76% hits)
+/// never halved at C=100, and it missed keys with few earlier uses coming back at reuse
+/// distances of 50-150 that mini-moka (window-less TinyLFU halving every 10 x C reads) hits:
+/// 133 such requests against 60 the other way. Measured (BENCHMARKS.md workloads, 3 / 5 / 8
+/// hash seeds): `cpp` C=100 +0.70 / +0.67 / +0.71 (12 random seeds: 75.99-76.42 before,
+/// 76.84-77.29 after), `ps` +0.3 to +0.8, `multi1`-`multi3` and `sprite` +0.1 to +0.35,
+/// `gli` +0.2 (5 and 8 seeds), `zigzag` -0.3 to -0.7 (still 1.3 above target), all at C=100;
+/// no other point moves by 0.2. Counting the uncapped hits in every segment (at 25 x) loses
+/// OLTP C=512/1000 0.5 and Zipf s=0.8 C=1000 0.1. Factors 10 / 12 / 15 / 16 / 17 / 20 / 22
+/// at C=100 (3-5 seeds): `cpp` +0.3 to +0.67 from 12 to 20 (+0.07 at 22), but `zigzag` -1.2
+/// to -1.5 at 10 and 20, `gli` -0.3 at 15 (below target with 5 seeds), `cs` -0.5 / -1.2 at
+/// 10 / 12; 18 is the only one that loses no point more than 0.35 with 5 seeds.
+const SMALL_SEGMENT_SAMPLE_FACTOR: u64 = 18;
+
 /// 4096 blocks of 32 bytes: 128 KiB per segment, which is 32 counters per entry up to 8k
 /// entries per segment (caches up to ~128k entries on 2 cores) and 2 bytes per entry for a
 /// 1M-entry cache.
@@ -690,7 +712,14 @@ impl FrequencySketch {
             // against 30 x's 7 / -6.62 and 6 / -6.85 (`sprite` C=100 +0.15 to +0.2,
             // `zigzag` C=1000 +0.3 to +0.5); 20 x sums less deficit (-4.98, -5.72) but misses
             // Zipf s=0.8 C=1000 by 0.1, 15 x by 0.3.
-            sample_size: capacity.saturating_mul(25).max(64),
+            // Small segments: see `SMALL_SEGMENT_SAMPLE_FACTOR`.
+            sample_size: capacity
+                .saturating_mul(if capacity <= SMALL_SEGMENT {
+                    SMALL_SEGMENT_SAMPLE_FACTOR
+                } else {
+                    25
+                })
+                .max(64),
             halvings: 0,
             door: vec![0; (door_bits / 64) as usize].into_boxed_slice(),
             door_shift: 64 - door_bits.trailing_zeros(),
@@ -758,6 +787,15 @@ impl FrequencySketch {
         }
     }
 
+    /// Counts `uses` towards the halving period without adding them to any counter.
+    #[inline]
+    pub(crate) fn count_uses(&mut self, uses: u64) {
+        self.additions += uses;
+        if self.additions >= self.sample_size {
+            self.halve();
+        }
+    }
+
     /// Whether the key's estimate is above `bound`; stops at the first counter that is not,
     /// which for a cold key is usually the first.
     #[inline]
@@ -805,6 +843,17 @@ mod tests {
         sketch.halve();
         assert_eq!(sketch.estimate(42), 7);
         assert_eq!(sketch.estimate(43), 0);
+    }
+
+    #[test]
+    fn uses_without_increments_still_age_small_sketches() {
+        let mut sketch = FrequencySketch::new(100); // small: halves after 1800 additions
+        assert_eq!(sketch.sample_size, 100 * SMALL_SEGMENT_SAMPLE_FACTOR);
+        sketch.increment(42, 4);
+        sketch.count_uses(1795);
+        assert_eq!((sketch.halvings, sketch.estimate(42)), (0, 4));
+        sketch.count_uses(1);
+        assert_eq!((sketch.halvings, sketch.estimate(42)), (1, 2));
     }
 
     #[test]
