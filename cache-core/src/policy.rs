@@ -98,6 +98,9 @@ const MAX_FOLDED_ACCESSES: u64 = 2;
 /// Small segments also count every hit the hand finds towards the sketch's halving period,
 /// not just the one they fold, and halve after 18 x capacity instead of 25 x (see
 /// [`SMALL_SEGMENT_SAMPLE_FACTOR`]).
+///
+/// A fill key (see [`Segment::fill_credits`]) of a small segment keeps its credit however
+/// many candidates it turns away with it; in larger segments the credit wins one comparison.
 const SMALL_SEGMENT: u64 = 256;
 
 pub(crate) struct Segment<K> {
@@ -122,6 +125,50 @@ pub(crate) struct Segment<K> {
     /// candidate, with no accesses pending then.
     kept_victim: Option<KeptVictim>,
     pub(crate) ghosts: Ghosts,
+    /// Whether the segment has evicted since it was created or cleared.
+    filled: bool,
+    /// *Fill credits*: how many keys at the front of the main queue moved there while the
+    /// segment was still filling and have not been passed by the CLOCK hand since. Such a
+    /// key never competed for its place, and the doorkeeper absorbed the one sighting it
+    /// has, so its estimate is 0 and the first candidate seen twice would displace it. The
+    /// hand counts a fill key whose estimate is 0 as 1, as if the doorkeeper had let that
+    /// sighting through, until it passes the key, the sketch first halves (which would have
+    /// halved such a count to 0), or (segments above [`SMALL_SEGMENT`]) the credit has
+    /// turned one candidate away.
+    ///
+    /// Why: the fill keys of loop-like program traces are their hottest keys (the first
+    /// 1000 keys of `multi3` are asked for 14.5 times each, the trace's average is 4.1),
+    /// and without the credit the hand evicted them at requests 3k-6k, 1k-3k requests
+    /// before their next use, for candidates seen twice that were mostly evicted again
+    /// unused; quick_cache, which keeps the keys it filled with until recency evidence
+    /// displaces them, hit 1.3 points more there. Measured (BENCHMARKS.md workloads, 8 / 12
+    /// random hash seeds): 1 miss / -0.21 and 1 / -0.22 (`multi3` C=1000) before, 0 misses
+    /// after: `multi3` C=1000 +0.59, `cs` C=1000 +2.0 to +2.3, `gli` C=100 / 500 / 1000
+    /// +1.4 / +1.3 / +0.35, `multi1` / `multi2` C=1000 +0.45 to +0.6, `ps` C=1000 +0.3 to
+    /// +0.45, `zigzag` C=100 +0.2 / +0.33; `multi3` / `ps` / `multi1` C=100 and `OLTP`
+    /// C=1000 -0.2 to -0.33, `cs` / `ps` C=500 -0.24 to -0.35, no other point moves by 0.2
+    /// (`P3` C=100k -0.08). With the tuner's fixed seeds (3 / 5) `zigzag` C=1000 loses 1.0 /
+    /// 0.8 and passes by 0.02 / 0.15; with random seeds it does not move (44.5-46.9 per
+    /// seed before and after, the target is 45.5): its score hangs on which key stalls the
+    /// hand early on.
+    ///
+    /// The credit must not outlive its use. Kept without limit, it costs `P3` C=50k / 100k
+    /// 0.7 (a workload shift right after the fill is held off while candidates seen twice
+    /// lose to credited keys; their misses do not reach the climber's ghosts at the short
+    /// distances the ghosts look at, so they cannot end the credit), 0.5 below target. One
+    /// win per key in segments above [`SMALL_SEGMENT`] keeps `P3` within 0.1; two wins lose
+    /// it 0.33 (below target). In small segments one win leaves `gli` C=100 0.08 below
+    /// target (8 seeds): the boundary between the two is the existing one, chosen for that
+    /// point, not derived. Expiry after a number of window exits does not work: `multi3`
+    /// C=1000 needs the credit for about 3 x C exits, `P3` C=100k loses past C / 2.
+    ///
+    /// Cost: one counter decrement per key the hand takes from the front while credits
+    /// remain, and one sketch estimate (no map operation) for a candidate that loses to a
+    /// credited key; no memory beyond these fields.
+    fill_credits: usize,
+    /// The credit of the key at the front of the main queue won a comparison (segments
+    /// above [`SMALL_SEGMENT`] only); cleared when the hand moves on.
+    front_credit_spent: bool,
 }
 
 /// What the CLOCK hand learnt of the victim it kept, valid while nothing but the policy has
@@ -140,6 +187,9 @@ struct KeptVictim {
     /// only raise it, so a candidate no more frequent than this is no more frequent now.
     frequency: u64,
     halvings: u64,
+    /// The victim holds a fill credit, and whether the credit raised `frequency`.
+    fill: bool,
+    credited: bool,
 }
 
 impl<K> Segment<K> {
@@ -158,6 +208,9 @@ impl<K> Segment<K> {
             inserts_since_climb: 0,
             kept_victim: None,
             ghosts: Ghosts::new(capacity),
+            filled: false,
+            fill_credits: 0,
+            front_credit_spent: false,
         }
     }
 
@@ -195,6 +248,9 @@ impl<K> Segment<K> {
         self.window = VecDeque::new();
         self.main = VecDeque::new();
         self.sketch = FrequencySketch::new(self.capacity);
+        self.filled = false;
+        self.fill_credits = 0;
+        self.front_credit_spent = false;
         self.entries = 0;
         self.weight = 0;
         self.next_expiry = NEVER;
@@ -218,10 +274,17 @@ impl<K> Segment<K> {
         while !self.over_capacity() && self.window_over_share() {
             if let Some(key) = self.window.pop_front() {
                 self.main.push_back(key);
+                if !self.filled {
+                    self.fill_credits += 1;
+                }
             }
         }
         if !self.over_capacity() {
             return;
+        }
+        self.filled = true;
+        if self.fill_credits > 0 && self.sketch.halvings > 0 {
+            self.end_fill_credits();
         }
         if self.next_expiry <= now && now.saturating_sub(self.last_sweep) >= self.min_sweep_gap {
             self.sweep(store, now);
@@ -244,6 +307,11 @@ impl<K> Segment<K> {
         }
     }
 
+    fn end_fill_credits(&mut self) {
+        self.fill_credits = 0;
+        self.kept_victim = None;
+    }
+
     #[inline]
     fn over_capacity(&self) -> bool {
         self.weight > u128::from(self.capacity)
@@ -257,7 +325,8 @@ impl<K> Segment<K> {
 
     /// Removes every expired entry (and tombstone) of the segment; returns how many entries.
     pub(crate) fn sweep(&mut self, store: &mut impl Store<K>, now: Tick) -> usize {
-        self.kept_victim = None;
+        // Removals from the middle of the main queue would shift the credited keys.
+        self.end_fill_credits();
         let mut removed = 0;
         let mut next_expiry = NEVER;
         for queue in [&mut self.window, &mut self.main] {
@@ -291,7 +360,7 @@ impl<K> Segment<K> {
     }
 
     fn compact(&mut self, store: &mut impl Store<K>, now: Tick) {
-        self.kept_victim = None;
+        self.end_fill_credits();
         for queue in [&mut self.window, &mut self.main] {
             queue.retain(|key| {
                 let hash = store.hash_key(key);
@@ -329,12 +398,17 @@ impl<K> Segment<K> {
                     && kept.halvings == self.sketch.halvings
                     && !self.sketch.exceeds(candidate_hash, kept.frequency) =>
             {
+                if kept.fill {
+                    self.fill_credits -= 1;
+                }
                 match self.main.pop_front() {
                     Some(key) => Hand::KeptVictim {
                         key,
                         hash: kept.hash,
                         frequency: kept.frequency,
                         deadline: kept.deadline,
+                        fill: kept.fill,
+                        credited: kept.credited,
                     },
                     None => Hand::MadeRoom, // unreachable: the kept victim is at the front
                 }
@@ -345,19 +419,22 @@ impl<K> Segment<K> {
                 self.run_hand(store, now, Some(frequency))
             }
         };
-        let (victim, victim_hash, victim_frequency, victim_deadline) = match hand {
-            Hand::MadeRoom => {
-                self.ghosts.on_window_exit(candidate_hash, false);
-                self.main.push_back(candidate);
-                return true;
-            }
-            Hand::KeptVictim {
-                key,
-                hash,
-                frequency,
-                deadline,
-            } => (key, hash, frequency, deadline),
-        };
+        let (victim, victim_hash, victim_frequency, victim_deadline, victim_fill, credited) =
+            match hand {
+                Hand::MadeRoom => {
+                    self.ghosts.on_window_exit(candidate_hash, false);
+                    self.main.push_back(candidate);
+                    return true;
+                }
+                Hand::KeptVictim {
+                    key,
+                    hash,
+                    frequency,
+                    deadline,
+                    fill,
+                    credited,
+                } => (key, hash, frequency, deadline, fill, credited),
+            };
         let mut present = false;
         let mut window_hits = 0;
         let sketch = &self.sketch;
@@ -374,23 +451,43 @@ impl<K> Segment<K> {
         });
         self.sketch.increment(candidate_hash, window_hits);
         if present && removed.is_none() {
+            self.front_credit_spent = false;
             self.evict(store, &victim, victim_hash);
             self.ghosts.on_window_exit(candidate_hash, false);
             self.ghosts.on_main_eviction(victim_hash);
             self.main.push_back(candidate);
         } else {
             // The candidate lost (or was a tombstone): the victim stays at the hand.
-            self.ghosts.on_window_exit(candidate_hash, present);
+            // A candidate only a fill credit turned away (the credited victim's estimate is 0)
+            // is no evidence for a larger window: the credit is gone soon. Counted, it made
+            // the climber's first sample step the window up on Zipf (s=0.99 / 0.8 C=10000
+            // -0.5, C=1000 -0.2).
+            let by_credit = present
+                && credited
+                && estimate.unwrap_or_else(|| self.sketch.estimate(candidate_hash)) + window_hits
+                    > 0;
+            self.ghosts
+                .on_window_exit(candidate_hash, present && !by_credit);
             if let Some(weight) = removed {
                 self.account_removal(weight);
             }
             self.main.push_front(victim);
+            if victim_fill {
+                self.fill_credits += 1;
+            }
             self.kept_victim = Some(KeptVictim {
                 hash: victim_hash,
                 deadline: victim_deadline,
                 frequency: victim_frequency,
                 halvings: self.sketch.halvings,
+                fill: victim_fill,
+                credited,
             });
+            if by_credit && self.capacity > SMALL_SEGMENT {
+                // Spent: the next candidate is compared with the victim's own estimate.
+                self.front_credit_spent = true;
+                self.kept_victim = None;
+            }
         }
         true
     }
@@ -420,7 +517,15 @@ impl<K> Segment<K> {
         let mut chances = 0;
         while let Some(key) = self.main.pop_front() {
             let hash = store.hash_key(&key);
-            let victim_frequency = self.sketch.estimate(hash);
+            let mut victim_frequency = self.sketch.estimate(hash);
+            let fill = self.fill_credits > 0;
+            let credited = fill && victim_frequency == 0 && !self.front_credit_spent;
+            if fill {
+                self.fill_credits -= 1;
+            }
+            if credited {
+                victim_frequency = 1;
+            }
             let give_chance = chances < MAX_SECOND_CHANCES;
             let mut step = Step::Tombstone;
             let mut evicted = false;
@@ -447,8 +552,9 @@ impl<K> Segment<K> {
                 },
             });
             match step {
-                Step::Tombstone => {}
+                Step::Tombstone => self.front_credit_spent = false,
                 Step::Removed => {
+                    self.front_credit_spent = false;
                     if evicted {
                         self.ghosts.on_main_eviction(hash);
                     }
@@ -458,6 +564,7 @@ impl<K> Segment<K> {
                     return Hand::MadeRoom;
                 }
                 Step::SecondChance(accesses) => {
+                    self.front_credit_spent = false;
                     chances += 1;
                     if self.capacity <= SMALL_SEGMENT {
                         self.sketch.increment(hash, accesses.min(1));
@@ -475,6 +582,8 @@ impl<K> Segment<K> {
                         hash,
                         frequency: victim_frequency,
                         deadline,
+                        fill,
+                        credited,
                     }
                 }
             }
@@ -493,6 +602,8 @@ enum Hand<K> {
         hash: u64,
         frequency: u64,
         deadline: Tick,
+        fill: bool,
+        credited: bool,
     },
 }
 
