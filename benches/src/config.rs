@@ -171,6 +171,9 @@ pub struct Sizes {
     pub memory_entries: usize,
     /// Requests read from each trace (`None`: all).
     pub trace_limit: Option<usize>,
+    /// The most replays a hit-ratio point takes the median of (see
+    /// [`median_ratio`](crate::workloads::median_ratio)): a smoke run needs one.
+    pub max_replays: usize,
     /// Distinct hot argument pairs of the memoized function.
     pub memo_pairs: usize,
     /// Memoized calls per thread per round.
@@ -195,6 +198,7 @@ impl Sizes {
         zipf_capacities: &[1_000, 10_000, 100_000],
         memory_entries: 1_000_000,
         trace_limit: None,
+        max_replays: crate::workloads::REPLAYS,
         memo_pairs: 1_000,
         memo_calls: 1_000_000,
         memo_threads: &[1, 2],
@@ -215,6 +219,7 @@ impl Sizes {
         zipf_capacities: &[1_000, 10_000],
         memory_entries: 100_000,
         trace_limit: Some(100_000),
+        max_replays: 1,
         memo_pairs: 1_000,
         memo_calls: 100_000,
         memo_threads: &[1, 2],

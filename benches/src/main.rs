@@ -94,6 +94,7 @@ fn main() {
                 results.traces = Some(workloads::trace_ratio::run(
                     &loaded,
                     &Kind::EVICTING,
+                    sizes.max_replays,
                     progress,
                 ));
             }

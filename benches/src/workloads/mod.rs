@@ -94,19 +94,22 @@ pub(crate) const LONG_STREAM: usize = 1_000_000;
 pub(crate) const LONG_STREAM_REPLAYS: usize = 3;
 
 /// The median hit ratio of several replays of `stream` ([`REPLAYS`], or
-/// [`LONG_STREAM_REPLAYS`] for long streams), each on a new cache of `kind` (so with a new
-/// hash seed, for the caches that draw one per instance).
+/// [`LONG_STREAM_REPLAYS`] for long streams, at most `max_replays`), each on a new cache of
+/// `kind` (so with a new hash seed, for the caches that draw one per instance).
 pub(crate) fn median_ratio(
     kind: crate::adapters::Kind,
     capacity: usize,
     stream: &[u64],
+    max_replays: usize,
     mismatches: &mut Vec<String>,
 ) -> f64 {
     let replays = if stream.len() >= LONG_STREAM {
         LONG_STREAM_REPLAYS
     } else {
         REPLAYS
-    };
+    }
+    .min(max_replays)
+    .max(1);
     let mut ratios: Vec<f64> = (0..replays)
         .map(|_| {
             let cache = kind.build(capacity);

@@ -18,7 +18,12 @@ pub struct TraceRow {
     pub ratios: Vec<f64>,
 }
 
-pub fn run(traces: &[Trace], kinds: &[Kind], mut progress: impl FnMut(&str)) -> TraceResult {
+pub fn run(
+    traces: &[Trace],
+    kinds: &[Kind],
+    max_replays: usize,
+    mut progress: impl FnMut(&str),
+) -> TraceResult {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     let mut mismatches = Vec::new();
@@ -33,7 +38,9 @@ pub fn run(traces: &[Trace], kinds: &[Kind], mut progress: impl FnMut(&str)) -> 
             progress(&format!("trace {} capacity {capacity}", t.name));
             let ratios = kinds
                 .iter()
-                .map(|&kind| super::median_ratio(kind, capacity, &t.requests, &mut mismatches))
+                .map(|&kind| {
+                    super::median_ratio(kind, capacity, &t.requests, max_replays, &mut mismatches)
+                })
                 .collect();
             rows.push(TraceRow {
                 trace: t.name.clone(),

@@ -41,7 +41,9 @@ pub fn run(sizes: &Sizes, kinds: &[Kind], mut progress: impl FnMut(&str)) -> Zip
             progress(&format!("zipf s={s} capacity {capacity}"));
             let ratios = kinds
                 .iter()
-                .map(|&kind| super::median_ratio(kind, capacity, &stream, &mut mismatches))
+                .map(|&kind| {
+                    super::median_ratio(kind, capacity, &stream, sizes.max_replays, &mut mismatches)
+                })
                 .collect();
             rows.push(ZipfRow {
                 capacity,
