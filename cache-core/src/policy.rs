@@ -83,6 +83,23 @@ const MAX_SECOND_CHANCES: usize = 256;
 /// and a doorkeeper (see [`FrequencySketch`]): with them, a cap of 3 scores 9 / -8.26
 /// instead of 7 / -5.99 (misses / summed deficit to target, 3 hash seeds; `cpp` C=100 -1.6
 /// points); 1 loses `multi1` C=500 0.5 (with 64 counters), 5 loses on most traces.
+///
+/// In segments above [`SMALL_SEGMENT`], a key passed while the hand runs for a window
+/// candidate folds more than this if its hits take it to one above the candidate's estimate,
+/// and no further. The cap is there so that a burst does not lift a key above newcomers long
+/// after it cooled down, not to let a resident's hits count for less than a newcomer's
+/// misses: a key whose hits wait in its entry for the hand, which barely moves while
+/// candidates lose to the kept victim, fell behind keys that count every miss, and once
+/// candidates beat it the queue churned. `zigzag` (a sweep up and down over 2C keys, every
+/// key equally frequent: any stable set of C keys hits half the time) lost 1.4 points to
+/// moka at C=1000 that way. Measured (BENCHMARKS.md workloads, 8 / 12 random hash seeds):
+/// 1 miss / -0.36 and 1 / -0.25 (`zigzag` C=1000) before, 0 misses after: `zigzag` C=1000
+/// +0.60 / +0.57 (44.8-46.4 per seed before, 45.7-46.6 after), `OLTP` C=512 -0.2 (-0.6 with
+/// the fixed seeds, 4.6 above target), no other point moves by 0.2. Folding up to the
+/// candidate's estimate (not one above) gains `zigzag` only 0.37; up to two above loses
+/// `cs` C=1000 0.4; without a cap when a candidate is running, `zigzag` gains no more
+/// (+0.65) and `sprite`, `OLTP`, `multi2` and `P3` lose 0.6-3.5; in segments of at most
+/// [`SMALL_SEGMENT`] (fold cap 1) it loses `cpp` C=100 0.7, below target.
 const MAX_FOLDED_ACCESSES: u64 = 2;
 
 /// Segments of at most this capacity fold at most one access per pass instead of
@@ -518,6 +535,7 @@ impl<K> Segment<K> {
         while let Some(key) = self.main.pop_front() {
             let hash = store.hash_key(&key);
             let mut victim_frequency = self.sketch.estimate(hash);
+            let own_frequency = victim_frequency;
             let fill = self.fill_credits > 0;
             let credited = fill && victim_frequency == 0 && !self.front_credit_spent;
             if fill {
@@ -571,8 +589,12 @@ impl<K> Segment<K> {
                         // The hits the cap leaves out still age the sketch.
                         self.sketch.count_uses(accesses.saturating_sub(1));
                     } else {
-                        self.sketch
-                            .increment(hash, accesses.min(MAX_FOLDED_ACCESSES));
+                        // Up to one above the candidate the hand is running for, if the
+                        // key's hits reach that far (see `MAX_FOLDED_ACCESSES`).
+                        let cap = candidate_frequency.map_or(MAX_FOLDED_ACCESSES, |candidate| {
+                            MAX_FOLDED_ACCESSES.max((candidate + 1).saturating_sub(own_frequency))
+                        });
+                        self.sketch.increment(hash, accesses.min(cap));
                     }
                     self.main.push_back(key);
                 }
