@@ -419,14 +419,7 @@ impl<K> Segment<K> {
                     self.fill_credits -= 1;
                 }
                 match self.main.pop_front() {
-                    Some(key) => Hand::KeptVictim {
-                        key,
-                        hash: kept.hash,
-                        frequency: kept.frequency,
-                        deadline: kept.deadline,
-                        fill: kept.fill,
-                        credited: kept.credited,
-                    },
+                    Some(key) => Hand::KeptVictim { key, victim: kept },
                     None => Hand::MadeRoom, // unreachable: the kept victim is at the front
                 }
             }
@@ -436,22 +429,14 @@ impl<K> Segment<K> {
                 self.run_hand(store, now, Some(frequency))
             }
         };
-        let (victim, victim_hash, victim_frequency, victim_deadline, victim_fill, credited) =
-            match hand {
-                Hand::MadeRoom => {
-                    self.ghosts.on_window_exit(candidate_hash, false);
-                    self.main.push_back(candidate);
-                    return true;
-                }
-                Hand::KeptVictim {
-                    key,
-                    hash,
-                    frequency,
-                    deadline,
-                    fill,
-                    credited,
-                } => (key, hash, frequency, deadline, fill, credited),
-            };
+        let (victim_key, victim) = match hand {
+            Hand::MadeRoom => {
+                self.ghosts.on_window_exit(candidate_hash, false);
+                self.main.push_back(candidate);
+                return true;
+            }
+            Hand::KeptVictim { key, victim } => (key, victim),
+        };
         let mut present = false;
         let mut window_hits = 0;
         let sketch = &self.sketch;
@@ -463,15 +448,15 @@ impl<K> Segment<K> {
                 window_hits = accesses;
                 accesses == 0 && estimate.is_none()
                     || estimate.unwrap_or_else(|| sketch.estimate(candidate_hash)) + accesses
-                        <= victim_frequency
+                        <= victim.frequency
             }
         });
         self.sketch.increment(candidate_hash, window_hits);
         if present && removed.is_none() {
             self.front_credit_spent = false;
-            self.evict(store, &victim, victim_hash);
+            self.evict(store, &victim_key, victim.hash);
             self.ghosts.on_window_exit(candidate_hash, false);
-            self.ghosts.on_main_eviction(victim_hash);
+            self.ghosts.on_main_eviction(victim.hash);
             self.main.push_back(candidate);
         } else {
             // The candidate lost (or was a tombstone): the victim stays at the hand.
@@ -480,7 +465,7 @@ impl<K> Segment<K> {
             // the climber's first sample step the window up on Zipf (s=0.99 / 0.8 C=10000
             // -0.5, C=1000 -0.2).
             let by_credit = present
-                && credited
+                && victim.credited
                 && estimate.unwrap_or_else(|| self.sketch.estimate(candidate_hash)) + window_hits
                     > 0;
             self.ghosts
@@ -488,17 +473,13 @@ impl<K> Segment<K> {
             if let Some(weight) = removed {
                 self.account_removal(weight);
             }
-            self.main.push_front(victim);
-            if victim_fill {
+            self.main.push_front(victim_key);
+            if victim.fill {
                 self.fill_credits += 1;
             }
             self.kept_victim = Some(KeptVictim {
-                hash: victim_hash,
-                deadline: victim_deadline,
-                frequency: victim_frequency,
                 halvings: self.sketch.halvings,
-                fill: victim_fill,
-                credited,
+                ..victim
             });
             if by_credit && self.capacity > SMALL_SEGMENT {
                 // Spent: the next candidate is compared with the victim's own estimate.
@@ -601,11 +582,14 @@ impl<K> Segment<K> {
                 Step::Kept(deadline) => {
                     return Hand::KeptVictim {
                         key,
-                        hash,
-                        frequency: victim_frequency,
-                        deadline,
-                        fill,
-                        credited,
+                        victim: KeptVictim {
+                            hash,
+                            deadline,
+                            frequency: victim_frequency,
+                            halvings: self.sketch.halvings,
+                            fill,
+                            credited,
+                        },
                     }
                 }
             }
@@ -615,18 +599,10 @@ impl<K> Segment<K> {
 }
 
 /// What the CLOCK hand did: made room (removed an entry, or found nothing to remove), or
-/// kept its victim (with its hash and estimated frequency) against a candidate no more
-/// frequent.
+/// kept its victim (with what it learnt of it) against a candidate no more frequent.
 enum Hand<K> {
     MadeRoom,
-    KeptVictim {
-        key: K,
-        hash: u64,
-        frequency: u64,
-        deadline: Tick,
-        fill: bool,
-        credited: bool,
-    },
+    KeptVictim { key: K, victim: KeptVictim },
 }
 
 enum Step {
