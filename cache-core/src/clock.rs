@@ -106,29 +106,21 @@ static RECENT: AtomicU64 = AtomicU64::new(0);
 const READS_BETWEEN_CHECKS: u32 = 64;
 const TICKER_PERIOD: Duration = Duration::from_millis(1);
 
+thread_local! {
+    /// Readings this thread may still take from [`RECENT`] before it reads the coarse clock
+    /// itself. Destructor-free, so reading it costs one load.
+    static READS_LEFT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 #[inline]
 fn recent_now() -> Tick {
-    thread_local! {
-        static READS_LEFT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-    }
     let recent = RECENT.load(Ordering::Relaxed);
-    let check = READS_LEFT
-        .try_with(|left| match left.get() {
-            0 => {
-                left.set(READS_BETWEEN_CHECKS);
-                true
-            }
-            n => {
-                left.set(n - 1);
-                false
-            }
-        })
-        .unwrap_or(true);
-    if recent == 0 || check {
-        refresh_recent()
-    } else {
-        recent
+    let left = READS_LEFT.get();
+    if left == 0 || recent == 0 {
+        return refresh_recent();
     }
+    READS_LEFT.set(left - 1);
+    recent
 }
 
 #[cold]
@@ -144,6 +136,7 @@ fn refresh_recent() -> Tick {
                 std::thread::sleep(TICKER_PERIOD);
             });
     });
+    READS_LEFT.set(READS_BETWEEN_CHECKS);
     let now = coarse_now();
     RECENT.fetch_max(now, Ordering::Relaxed).max(now)
 }

@@ -95,6 +95,16 @@ const SHARED_STRIPES: usize = 4;
 #[derive(Default)]
 struct Stripe([AtomicU64; COUNTERS]);
 
+impl Stripe {
+    /// A load and a store, not a read-modify-write: only the thread holding this stripe's
+    /// exclusive slot calls it.
+    #[inline]
+    fn add_as_only_writer(&self, counter: Counter, n: u64) {
+        let cell = &self.0[counter as usize];
+        cell.store(cell.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+    }
+}
+
 /// Counters striped by thread, so that threads hitting the cache never write one cache
 /// line from two cores. A thread with an exclusive slot (see [`thread_slot`]) is its
 /// stripe's only writer and counts with a plain load and store; other threads share a few
@@ -116,12 +126,20 @@ impl Counters {
 
     #[inline]
     pub(crate) fn add(&self, counter: Counter, n: u64) {
+        // `peek`: a thread without a slot yet reads a marker past every stripe and takes
+        // the cold path, which assigns one; the hot path is a single thread-local load.
+        match self.exclusive.get(thread_slot::peek()) {
+            Some(stripe) => stripe.add_as_only_writer(counter, n),
+            None => self.add_slow(counter, n),
+        }
+    }
+
+    /// For a thread that has no slot yet, or none of the exclusive ones.
+    #[cold]
+    fn add_slow(&self, counter: Counter, n: u64) {
         let slot = thread_slot::current();
         match self.exclusive.get(slot) {
-            Some(stripe) => {
-                let cell = &stripe.0[counter as usize];
-                cell.store(cell.load(Ordering::Relaxed) + n, Ordering::Relaxed);
-            }
+            Some(stripe) => stripe.add_as_only_writer(counter, n),
             None => {
                 self.shared[slot % SHARED_STRIPES].0[counter as usize]
                     .fetch_add(n, Ordering::Relaxed);
