@@ -420,14 +420,22 @@ where
     /// assert_eq!(failed, Err("down".to_string()));
     /// assert_eq!(cache.try_get_or_insert_with(1, || Ok::<_, String>(7)), Ok(7));
     /// ```
+    #[inline]
     pub fn try_get_or_insert_with<E>(
         &self,
         key: K,
         loader: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
-        if let Some(value) = self.get(&key) {
-            return Ok(value);
+        match self.get(&key) {
+            Some(value) => Ok(value),
+            None => self.load_single_flight(key, loader),
         }
+    }
+
+    /// The miss path of [`try_get_or_insert_with`](Self::try_get_or_insert_with), kept out
+    /// of line so that a hit inlines into its caller (a memoized function's every call).
+    #[inline(never)]
+    fn load_single_flight<E>(&self, key: K, loader: impl FnOnce() -> Result<V, E>) -> Result<V, E> {
         loop {
             match flight::join(&self.flights, &key) {
                 Join::Follower(flight) => {
