@@ -196,8 +196,9 @@ fn hit_section(out: &mut String, r: &HitResult) {
     let _ = writeln!(
         out,
         "## 1. Hit latency\n\n`get` on {} resident entries (capacity {}), uniformly random keys from a precomputed array, \
-         {} lookups per thread per round, {} rounds. ns per `get`, per thread.\n",
-        r.resident, r.capacity, r.lookups_per_thread, r.rounds
+         {} lookups per thread per round, {} rounds. Within a round the caches take turns on {} slices of the lookups \
+         (order rotated each slice), so that they share the machine's slow swings. ns per `get`, per thread.\n",
+        r.resident, r.capacity, r.lookups_per_thread, r.rounds, crate::workloads::hit::SLICES
     );
     let mut header = vec!["cache".to_string()];
     for &t in &r.threads {
