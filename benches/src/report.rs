@@ -230,8 +230,9 @@ fn insert_section(out: &mut String, r: &InsertResult) {
     let _ = writeln!(
         out,
         "## 2. Evicting insert\n\n{} distinct keys inserted into an empty cache of capacity {} \
-         (all but the first {} inserts evict), single thread, {} rounds. ns per `insert`.\n",
-        r.keys, r.capacity, r.capacity, r.rounds
+         (all but the first {} inserts evict), single thread, {} rounds, a new cache per round. Within a round the \
+         caches take turns on {} slices of the keys (order rotated each slice). ns per `insert`.\n",
+        r.keys, r.capacity, r.capacity, r.rounds, crate::workloads::hit::SLICES
     );
     let mut table = Table::new(["cache", "ns/op", "range", "÷ qc"]);
     let qc = r
