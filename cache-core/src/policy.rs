@@ -102,6 +102,31 @@ const MAX_SECOND_CHANCES: usize = 256;
 /// [`SMALL_SEGMENT`] (fold cap 1) it loses `cpp` C=100 0.7, below target.
 const MAX_FOLDED_ACCESSES: u64 = 2;
 
+/// A candidate turned away at the window exit counts as turned away for the
+/// [`WindowClimber`](crate::climber::WindowClimber) (see [`Ghosts`]) only if its estimate,
+/// window hits included, is more than this below the victim's. A miss on a key turned away
+/// is taken as evidence that recency (a larger window) would have beaten frequency; when
+/// the two estimates are equal or one apart, the sketch did not tell the keys apart, and the
+/// candidate lost only because the incumbent wins ties (which loops need). A count of one
+/// is within the sketch's own blur: a halving truncates odd counts, the doorkeeper absorbs
+/// a key's first miss of each period, and a resident's hits reach the sketch only when the
+/// hand passes (capped) while a candidate's misses count at once.
+///
+/// Why: on `zigzag` (sweeps up and down over 2C keys, every key equally frequent, so any
+/// stable set of C keys hits half the time) candidates turned away next to the turning
+/// points come back within the ghosts' reach, and a frozen main queue never evicts, so the
+/// main side had no misses to weigh against them: the window stepped 1% -> 11% -> 21% in
+/// the trace's two samples; the first step cost 100-670 hits (the second about 50) in the
+/// churn that replaced part of a stable set (C=1000: 45.7-46.6 per seed, target 46.26; with
+/// the window held at 1%, 46.9-47.1). Measured (BENCHMARKS.md workloads, 8 / 12 random
+/// hash seeds): 1 miss / -0.04 (`zigzag` C=1000) and 0 misses before, 0 and 0 after:
+/// `zigzag` C=1000 +0.61 / +0.55 (46.62-47.05 per seed),
+/// `OLTP` C=256 / 512 / 1000 / 2000 +0.46 / +1.43 / +1.59 / +0.60 (8 seeds), `sprite` C=100
+/// +0.5, `multi2` C=100 +0.3, `sprite` C=1000 -0.17 / -0.18 (0.26 above target); no other
+/// point moves by 0.15. A margin of 0 (ties only) gains `zigzag` only 0.26 (the window
+/// still steps in half the seeds); 2 loses `sprite` C=1000 1.0, below target.
+const CLEAR_MARGIN: u64 = 1;
+
 /// Segments of at most this capacity fold at most one access per pass instead of
 /// [`MAX_FOLDED_ACCESSES`]. A pass of the hand over a small segment spans few requests
 /// (about capacity / miss rate: ~400 on `cpp` at C=100, against 4000+ at C=1000), so two
@@ -460,16 +485,20 @@ impl<K> Segment<K> {
             self.main.push_back(candidate);
         } else {
             // The candidate lost (or was a tombstone): the victim stays at the hand.
-            // A candidate only a fill credit turned away (the credited victim's estimate is 0)
-            // is no evidence for a larger window: the credit is gone soon. Counted, it made
-            // the climber's first sample step the window up on Zipf (s=0.99 / 0.8 C=10000
-            // -0.5, C=1000 -0.2).
-            let by_credit = present
-                && victim.credited
-                && estimate.unwrap_or_else(|| self.sketch.estimate(candidate_hash)) + window_hits
-                    > 0;
+            let frequency = |sketch: &FrequencySketch| {
+                estimate.unwrap_or_else(|| sketch.estimate(candidate_hash)) + window_hits
+            };
+            // Only a candidate the sketch clearly rated below the victim is recorded as
+            // turned away (see `CLEAR_MARGIN`). That leaves out one only a fill credit
+            // turned away (the credited victim's estimate is 0, the candidate's 1 or more):
+            // the credit is gone soon, and counted, such candidates made the climber's first
+            // sample step the window up on Zipf (s=0.99 / 0.8 C=10000 -0.5, C=1000 -0.2).
+            let by_credit = present && victim.credited && frequency(&self.sketch) > 0;
+            let clearly_less_frequent = present
+                && victim.frequency > CLEAR_MARGIN
+                && frequency(&self.sketch) + CLEAR_MARGIN < victim.frequency;
             self.ghosts
-                .on_window_exit(candidate_hash, present && !by_credit);
+                .on_window_exit(candidate_hash, clearly_less_frequent);
             if let Some(weight) = removed {
                 self.account_removal(weight);
             }
@@ -612,11 +641,12 @@ enum Step {
     Kept(Tick),
 }
 
-/// The hashes of the keys a segment recently turned away at the window exit and evicted from
-/// the main queue, stamped with how many of those events had happened then. A miss on a key
-/// turned away fewer than `reach` window exits ago is a hit that a window `reach` keys larger
-/// would have had; a miss on a key evicted fewer than `reach` main evictions ago, one that a
-/// main queue `reach` keys larger would have had. Both are counted over the same requests,
+/// The hashes of the keys a segment recently turned away at the window exit (clearly less
+/// frequent than the victim, see [`CLEAR_MARGIN`]) and evicted from the main queue, stamped
+/// with how many of those events had happened then. A miss on a key turned away fewer than
+/// `reach` window exits ago is a hit that a window `reach` keys larger would have had; a
+/// miss on a key evicted fewer than `reach` main evictions ago, one that a main queue
+/// `reach` keys larger would have had. Both are counted over the same requests,
 /// so the [`WindowClimber`](crate::climber::WindowClimber) compares them directly, where
 /// comparing hit rates of consecutive samples mostly measured how the workload changed.
 ///
