@@ -685,7 +685,8 @@ impl Ghosts {
         let wanted = (4 * reach).next_power_of_two();
         let slots = wanted.clamp(16, MAX_GHOST_SLOTS);
         Self {
-            slots: vec![0; slots as usize].into_boxed_slice(),
+            // One more than the pairs: the spare slot (see `on_window_exit`).
+            slots: vec![0; slots as usize + 1].into_boxed_slice(),
             index_bits: (slots / 2).trailing_zeros(),
             sample_mask: (wanted / slots).max(1) - 1,
             window_exits: 0,
@@ -694,6 +695,12 @@ impl Ghosts {
             window_misses: 0,
             main_misses: 0,
         }
+    }
+
+    /// A slot outside every pair: written to, never read.
+    #[inline]
+    fn spare_slot(&self) -> usize {
+        self.slots.len() - 1
     }
 
     /// The key's slot pair and tag, if the key is in the sample.
@@ -711,10 +718,13 @@ impl Ghosts {
     #[inline]
     fn on_window_exit(&mut self, hash: u64, turned_away: bool) {
         self.window_exits = self.window_exits.wrapping_add(1);
-        if turned_away {
-            if let Some((slot, tag)) = self.locate(hash) {
-                self.slots[slot] = tag | u64::from(self.window_exits);
-            }
+        if let Some((slot, tag)) = self.locate(hash) {
+            // Whether a candidate was turned away is close to a coin flip: written as a
+            // branch, it was mispredicted on a quarter of evicting inserts (cachegrind). So the
+            // stamp is always written, to a spare slot that nothing reads when the
+            // candidate does not count.
+            let target = if turned_away { slot } else { self.spare_slot() };
+            self.slots[target] = tag | u64::from(self.window_exits);
         }
     }
 
@@ -1062,7 +1072,7 @@ mod tests {
     #[test]
     fn ghosts_of_large_segments_sample_keys() {
         let ghosts = Ghosts::new(10_000_000);
-        assert_eq!(ghosts.slots.len() as u64, MAX_GHOST_SLOTS);
+        assert_eq!(ghosts.slots.len() as u64, MAX_GHOST_SLOTS + 1); // and the spare slot
         assert!(ghosts.sample_mask > 0);
     }
 }
