@@ -198,7 +198,7 @@ fn hit_section(out: &mut String, r: &HitResult) {
         "## 1. Hit latency\n\n`get` on {} resident entries (capacity {}), uniformly random keys from a precomputed array, \
          {} lookups per thread per round, {} rounds. Within a round the caches take turns on {} slices of the lookups \
          (order rotated each slice), so that they share the machine's slow swings. ns per `get`, per thread.\n",
-        r.resident, r.capacity, r.lookups_per_thread, r.rounds, crate::workloads::hit::SLICES
+        r.resident, r.capacity, r.lookups_per_thread, r.rounds, crate::workloads::SLICES
     );
     let mut header = vec!["cache".to_string()];
     for &t in &r.threads {
@@ -232,7 +232,7 @@ fn insert_section(out: &mut String, r: &InsertResult) {
         "## 2. Evicting insert\n\n{} distinct keys inserted into an empty cache of capacity {} \
          (all but the first {} inserts evict), single thread, {} rounds, a new cache per round. Within a round the \
          caches take turns on {} slices of the keys (order rotated each slice). ns per `insert`.\n",
-        r.keys, r.capacity, r.capacity, r.rounds, crate::workloads::hit::SLICES
+        r.keys, r.capacity, r.capacity, r.rounds, crate::workloads::SLICES
     );
     let mut table = Table::new(["cache", "ns/op", "range", "÷ qc"]);
     let qc = r

@@ -16,10 +16,6 @@ pub struct HitResult {
     pub notes: Vec<String>,
 }
 
-/// Each round times every cache on each slice of its lookups in turn, so that the caches
-/// share the machine's slow swings within a round instead of meeting them seconds apart.
-pub const SLICES: usize = 10;
-
 pub fn run(sizes: &Sizes, kinds: &[Kind]) -> HitResult {
     let keys: Vec<u64> = (0..sizes.hit_resident).map(|i| super::key(i, 1)).collect();
     let max_threads = sizes.hit_threads.iter().copied().max().unwrap_or(1);
@@ -57,25 +53,20 @@ pub fn run(sizes: &Sizes, kinds: &[Kind]) -> HitResult {
 
     let mut samples = vec![vec![Vec::new(); sizes.hit_threads.len()]; kinds.len()];
     let mut short = vec![false; kinds.len()];
-    let slice_len = sizes.hit_lookups.div_ceil(SLICES);
     for round in 0..sizes.rounds {
         for (ti, &threads) in sizes.hit_threads.iter().enumerate() {
             // Per cache: the sum over slices of (per-thread ns/op x slice length).
             let mut weighted_ns = vec![0.0; kinds.len()];
             let mut hits = vec![0u64; kinds.len()];
-            for (slice, start) in (0..sizes.hit_lookups).step_by(slice_len).enumerate() {
-                let end = (start + slice_len).min(sizes.hit_lookups);
-                let inputs: Vec<&[u64]> =
-                    lookups[..threads].iter().map(|l| &l[start..end]).collect();
-                // Rotate the order every slice and round so slow drift on a noisy machine is
-                // spread evenly.
-                for i in 0..kinds.len() {
-                    let idx = (i + round + slice) % kinds.len();
-                    let (ns, slice_hits) = time_gets(&*caches[idx], &inputs);
-                    weighted_ns[idx] += ns * (end - start) as f64;
-                    hits[idx] += slice_hits;
-                }
-            }
+            super::take_turns(kinds.len(), sizes.hit_lookups, round, |idx, slice| {
+                let inputs: Vec<&[u64]> = lookups[..threads]
+                    .iter()
+                    .map(|l| &l[slice.clone()])
+                    .collect();
+                let (ns, slice_hits) = time_gets(&*caches[idx], &inputs);
+                weighted_ns[idx] += ns * slice.len() as f64;
+                hits[idx] += slice_hits;
+            });
             for idx in 0..kinds.len() {
                 samples[idx][ti].push(weighted_ns[idx] / sizes.hit_lookups as f64);
                 if hits[idx] != (threads * sizes.hit_lookups) as u64 && !short[idx] {

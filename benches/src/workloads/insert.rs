@@ -19,24 +19,18 @@ pub fn run(sizes: &Sizes, kinds: &[Kind]) -> InsertResult {
     let mut samples = vec![Vec::new(); kinds.len()];
     let mut notes = Vec::new();
     let mut flagged = vec![false; kinds.len()];
-    let slice_len = keys.len().div_ceil(super::hit::SLICES).max(1);
     for round in 0..sizes.rounds {
         let caches: Vec<_> = kinds
             .iter()
             .map(|kind| kind.build(sizes.insert_capacity))
             .collect();
         let mut elapsed_ns = vec![0.0; kinds.len()];
-        // As in the hit workload: the caches take turns on slices of the keys (each cache
-        // goes on from where its previous slice left it), so they share the machine's
-        // slow swings.
-        for (slice, chunk) in keys.chunks(slice_len).enumerate() {
-            for i in 0..kinds.len() {
-                let idx = (i + round + slice) % kinds.len();
-                let start = Instant::now();
-                caches[idx].insert_loop(chunk);
-                elapsed_ns[idx] += start.elapsed().as_nanos() as f64;
-            }
-        }
+        // Each cache goes on from where its previous slice left it.
+        super::take_turns(kinds.len(), keys.len(), round, |idx, slice| {
+            let start = Instant::now();
+            caches[idx].insert_loop(&keys[slice]);
+            elapsed_ns[idx] += start.elapsed().as_nanos() as f64;
+        });
         for (idx, cache) in caches.into_iter().enumerate() {
             samples[idx].push(elapsed_ns[idx] / keys.len() as f64);
             let len_now = cache.len();

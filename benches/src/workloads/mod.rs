@@ -59,6 +59,28 @@ pub(crate) fn time_threads<I: Sync, R: Send>(
     (ns, spans.into_iter().map(|s| s.2).collect())
 }
 
+/// The slices a timed workload's inputs are cut into (see [`take_turns`]).
+pub const SLICES: usize = 10;
+
+/// Calls `run(cache, slice)` for each of `caches` caches on each of [`SLICES`] consecutive
+/// slices of `0..len`: every cache runs a slice before any runs the next, in an order
+/// rotated every slice and `round`, so that the caches share the machine's slow swings
+/// instead of meeting them seconds apart.
+pub(crate) fn take_turns(
+    caches: usize,
+    len: usize,
+    round: usize,
+    mut run: impl FnMut(usize, std::ops::Range<usize>),
+) {
+    let slice_len = len.div_ceil(SLICES).max(1);
+    for (slice, start) in (0..len).step_by(slice_len).enumerate() {
+        let range = start..(start + slice_len).min(len);
+        for i in 0..caches {
+            run((i + round + slice) % caches, range.clone());
+        }
+    }
+}
+
 /// Offset into the `mix` key space so the workloads use unrelated keys.
 pub(crate) fn key(i: usize, workload_seed: u64) -> u64 {
     crate::prng::mix((workload_seed << 40) ^ i as u64)
