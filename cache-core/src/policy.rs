@@ -434,33 +434,26 @@ impl<K> Segment<K> {
         // `None`: the candidate is known to be no more frequent than the kept victim, and its
         // exact estimate is only worked out if its window hits make it matter.
         let mut estimate = None;
-        let hand = match self.kept_victim.take() {
-            Some(kept)
-                if now < kept.deadline
-                    && kept.halvings == self.sketch.halvings
-                    && !self.sketch.exceeds(candidate_hash, kept.frequency) =>
-            {
-                if kept.fill {
-                    self.fill_credits -= 1;
-                }
-                match self.main.pop_front() {
-                    Some(key) => Hand::KeptVictim { key, victim: kept },
-                    None => Hand::MadeRoom, // unreachable: the kept victim is at the front
-                }
-            }
-            _ => {
+        let kept = self.kept_victim.filter(|kept| {
+            now < kept.deadline
+                && kept.halvings == self.sketch.halvings
+                && !self.sketch.exceeds(candidate_hash, kept.frequency)
+        });
+        // Either way, the victim is at the front of the main queue from here on.
+        let victim = match kept {
+            Some(kept) => kept,
+            None => {
                 let frequency = self.sketch.estimate(candidate_hash);
                 estimate = Some(frequency);
-                self.run_hand(store, now, Some(frequency))
+                match self.run_hand(store, now, Some(frequency)) {
+                    Hand::MadeRoom => {
+                        self.ghosts.on_window_exit(candidate_hash, false);
+                        self.main.push_back(candidate);
+                        return true;
+                    }
+                    Hand::KeptVictim(victim) => victim,
+                }
             }
-        };
-        let (victim_key, victim) = match hand {
-            Hand::MadeRoom => {
-                self.ghosts.on_window_exit(candidate_hash, false);
-                self.main.push_back(candidate);
-                return true;
-            }
-            Hand::KeptVictim { key, victim } => (key, victim),
         };
         let mut present = false;
         let mut window_hits = 0;
@@ -478,8 +471,14 @@ impl<K> Segment<K> {
         });
         self.sketch.increment(candidate_hash, window_hits);
         if present && removed.is_none() {
+            self.kept_victim = None;
             self.front_credit_spent = false;
-            self.evict(store, &victim_key, victim.hash);
+            if victim.fill {
+                self.fill_credits -= 1;
+            }
+            if let Some(victim_key) = self.main.pop_front() {
+                self.evict(store, &victim_key, victim.hash);
+            }
             self.ghosts.on_window_exit(candidate_hash, false);
             self.ghosts.on_main_eviction(victim.hash);
             self.main.push_back(candidate);
@@ -501,10 +500,6 @@ impl<K> Segment<K> {
                 .on_window_exit(candidate_hash, clearly_less_frequent);
             if let Some(weight) = removed {
                 self.account_removal(weight);
-            }
-            self.main.push_front(victim_key);
-            if victim.fill {
-                self.fill_credits += 1;
             }
             self.kept_victim = Some(KeptVictim {
                 halvings: self.sketch.halvings,
@@ -539,7 +534,7 @@ impl<K> Segment<K> {
         store: &mut impl Store<K>,
         now: Tick,
         candidate_frequency: Option<u64>,
-    ) -> Hand<K> {
+    ) -> Hand {
         self.kept_victim = None;
         let mut chances = 0;
         while let Some(key) = self.main.pop_front() {
@@ -609,17 +604,18 @@ impl<K> Segment<K> {
                     self.main.push_back(key);
                 }
                 Step::Kept(deadline) => {
-                    return Hand::KeptVictim {
-                        key,
-                        victim: KeptVictim {
-                            hash,
-                            deadline,
-                            frequency: victim_frequency,
-                            halvings: self.sketch.halvings,
-                            fill,
-                            credited,
-                        },
+                    self.main.push_front(key);
+                    if fill {
+                        self.fill_credits += 1;
                     }
+                    return Hand::KeptVictim(KeptVictim {
+                        hash,
+                        deadline,
+                        frequency: victim_frequency,
+                        halvings: self.sketch.halvings,
+                        fill,
+                        credited,
+                    });
                 }
             }
         }
@@ -628,10 +624,11 @@ impl<K> Segment<K> {
 }
 
 /// What the CLOCK hand did: made room (removed an entry, or found nothing to remove), or
-/// kept its victim (with what it learnt of it) against a candidate no more frequent.
-enum Hand<K> {
+/// kept its victim (with what it learnt of it) against a candidate no more frequent, at the
+/// front of the main queue.
+enum Hand {
     MadeRoom,
-    KeptVictim { key: K, victim: KeptVictim },
+    KeptVictim(KeptVictim),
 }
 
 enum Step {
