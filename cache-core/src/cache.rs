@@ -1118,12 +1118,30 @@ where
         now: Tick,
         decide: impl FnOnce(Probe) -> bool,
     ) -> Option<u64> {
-        let probe = self.probe(hash, key, now, true);
-        if probe == Probe::Absent || !decide(probe) {
-            return None;
-        }
-        let weight = self.take(hash, key)?;
-        let cause = if probe == Probe::Expired {
+        // One probe: the decision is made inside the table's search, on the matching entry
+        // (keys are unique, so it is met once), instead of a lookup and then a removal.
+        let mut decide = Some(decide);
+        let mut expired = false;
+        let (key, entry) = self.table(hash)?.remove_entry(hash, |(k, entry)| {
+            if k != key {
+                return false;
+            }
+            let Some(decide) = decide.take() else {
+                return false;
+            };
+            let entry = entry.get();
+            expired = entry.is_expired(now);
+            decide(if expired {
+                Probe::Expired
+            } else {
+                Probe::Live {
+                    accesses: entry.take_access_count(),
+                    deadline: entry.deadline(),
+                }
+            })
+        })?;
+        let weight = self.cache.weigh(&key, &entry.into_inner().value);
+        let cause = if expired {
             Counter::Expiration
         } else {
             Counter::Eviction
