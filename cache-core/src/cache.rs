@@ -89,6 +89,9 @@ pub struct TtlCache<K, V, S = DefaultHashBuilder> {
     /// Each segment owns this many consecutive map shards (1, or 2 for a one-segment
     /// cache: a DashMap has at least two shards), so that a writer can lock them all.
     shards_per_segment: usize,
+    /// `shards_per_segment`'s log2: the shard-to-segment step of every write is a shift, not a
+    /// division (whose latency sat on the way to the segment's lock).
+    segment_shift: u32,
     flights: DashMap<K, Arc<Flight<V>>, S>,
     hasher: S,
     clock: Clock,
@@ -182,6 +185,7 @@ where
             })
             .collect();
         let shards = segment_count.max(2);
+        debug_assert!(segment_count.is_power_of_two() && shards.is_power_of_two());
         let preallocated = builder.max_size.min(MAX_PREALLOCATED);
         let now = builder.clock.now();
         let map = DashMap::with_capacity_and_hasher_and_shard_amount(
@@ -202,6 +206,7 @@ where
             map,
             segments,
             shards_per_segment: shards / segment_count,
+            segment_shift: (shards / segment_count).trailing_zeros(),
             flights: DashMap::with_hasher_and_shard_amount(
                 builder.hasher.clone(),
                 flight_shard_count(segment_count),
@@ -902,7 +907,7 @@ where
 
     /// The segment that owns the map shard `hash` falls in.
     fn segment_index(&self, hash: u64) -> usize {
-        self.map.determine_shard(hash as usize) / self.shards_per_segment
+        self.map.determine_shard(hash as usize) >> self.segment_shift
     }
 
     /// Write-locks the map shards of segment `index`, in order, and with them the segment.
