@@ -276,3 +276,33 @@ fn the_keys_a_cache_filled_with_outlast_keys_seen_twice_since() {
     let kept = (0..100u64).filter(|k| cache.get(k).is_some()).count();
     assert!(kept >= 50, "only {kept} of the 100 fill keys kept");
 }
+
+/// Sweeps are rate-limited (a sweep reads the whole segment), but not by time alone: a
+/// segment that swept half a second ago, and has since taken more inserts than half the
+/// entries it holds, must not evict live entries while expired ones wait for the next second.
+#[test]
+fn expired_entries_go_before_live_ones_within_a_second_of_the_last_sweep() {
+    let clock = MockClock::new();
+    let cache = TtlCache::<u64, u64>::builder()
+        .max_size(4)
+        .ttl(Duration::from_secs(3600))
+        .clock(clock.clone())
+        .build();
+    for key in 0..4 {
+        cache.insert_with_ttl(key, key, Duration::from_secs(1));
+    }
+    clock.advance(Duration::from_millis(1500));
+    cache.insert(10, 10); // over the bound: a sweep removes the four expired entries
+    for key in 11..14 {
+        cache.insert_with_ttl(key, key, Duration::from_millis(200));
+    }
+    clock.advance(Duration::from_millis(500)); // 11..14 expired, half a second after the sweep
+    for key in 20..23 {
+        cache.insert(key, key);
+    }
+    for key in [10, 20, 21, 22] {
+        assert_eq!(cache.get(&key), Some(key), "live key {key} was evicted");
+    }
+    let stats = cache.stats();
+    assert_eq!((stats.expirations, stats.evictions), (7, 0), "{stats:?}");
+}

@@ -63,6 +63,12 @@ const MAX_PREALLOCATED: usize = 1024;
 /// (expired entries go before live ones), in a sweep that an insert runs once per cleanup
 /// interval, and in [`cleanup_expired`](Self::cleanup_expired).
 ///
+/// A segment that needs room while it may hold expired entries sweeps them out first,
+/// unless it last swept less than a second ago *and* fewer inserts ago than half its
+/// entries: a sweep reads the whole segment, so that is what keeps its cost at a few
+/// probes per insert. Between such sweeps, an expired entry the policy comes across as a
+/// candidate or a victim is removed as expired, in place of a live one.
+///
 /// # Locking
 ///
 /// No method holds any lock while it runs user code (loaders, `retain`'s predicate), except
@@ -176,7 +182,8 @@ where
         };
         let cleanup_interval = duration_to_ticks(builder.cleanup_interval);
         // Sweeping a segment because one entry expired is O(segment), so at most once per
-        // second (or per cleanup interval, if shorter).
+        // second (or per cleanup interval, if shorter), unless enough inserts came since
+        // (see `Segment::sweep_allowed`).
         let min_sweep_gap = cleanup_interval.min(TICKS_PER_SECOND);
         let segments = (0..segment_count)
             .map(|index| {

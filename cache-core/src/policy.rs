@@ -158,6 +158,8 @@ pub(crate) struct Segment<K> {
     next_expiry: Tick,
     last_sweep: Tick,
     min_sweep_gap: Tick,
+    /// Inserts since the last sweep (see `sweep_allowed`).
+    inserts_since_sweep: usize,
     /// The admission window's share of the queued keys, in parts per million; set by the
     /// cache's [`WindowClimber`](crate::climber::WindowClimber) before each `make_room`.
     window_ppm: u64,
@@ -246,6 +248,7 @@ impl<K> Segment<K> {
             next_expiry: NEVER,
             last_sweep: 0,
             min_sweep_gap,
+            inserts_since_sweep: 0,
             window_ppm: 0,
             inserts_since_climb: 0,
             kept_victim: None,
@@ -262,6 +265,7 @@ impl<K> Segment<K> {
         self.sketch.record_miss(hash);
         self.ghosts.on_miss(hash);
         self.window.push_back(key);
+        self.inserts_since_sweep += 1;
         self.entries += 1;
         self.weight += u128::from(weight);
         self.next_expiry = self.next_expiry.min(deadline);
@@ -328,7 +332,7 @@ impl<K> Segment<K> {
         if self.fill_credits > 0 && self.sketch.halvings > 0 {
             self.end_fill_credits();
         }
-        if self.next_expiry <= now && now.saturating_sub(self.last_sweep) >= self.min_sweep_gap {
+        if self.next_expiry <= now && self.sweep_allowed(now) {
             self.sweep(store, now);
         }
         while self.over_capacity() {
@@ -347,6 +351,19 @@ impl<K> Segment<K> {
         if self.window.len() + self.main.len() > 2 * self.entries + 64 {
             self.compact(store, now);
         }
+    }
+
+    /// Whether a segment that may hold expired entries (and needs room) may sweep now.
+    ///
+    /// A sweep is O(segment): a segment whose entries expire one by one would sweep on every
+    /// insert. So a sweep waits for the minimum gap (a second at most) since the last one,
+    /// or for inserts since then to reach half the segment's entries, which bounds the
+    /// sweeping to two entry probes per insert. Waiting for the gap alone let a live entry
+    /// be evicted while expired ones waited for up to a second, however many inserts came.
+    #[inline]
+    fn sweep_allowed(&self, now: Tick) -> bool {
+        now.saturating_sub(self.last_sweep) >= self.min_sweep_gap
+            || 2 * self.inserts_since_sweep >= self.entries
     }
 
     fn end_fill_credits(&mut self) {
@@ -393,6 +410,7 @@ impl<K> Segment<K> {
         }
         self.next_expiry = next_expiry;
         self.last_sweep = now;
+        self.inserts_since_sweep = 0;
         removed
     }
 
