@@ -836,11 +836,10 @@ where
         if segment.inserts_since_climb >= segment.capacity.max(64) {
             segment.inserts_since_climb = 0;
             let ghost_misses = segment.ghosts.take_misses();
+            let requests = self.counters.sum(Counter::Hit) + self.counters.sum(Counter::Miss);
+            segment.on_requests(requests / self.segments.len() as u64);
             drop(locked);
-            self.climber.observe(
-                self.counters.sum(Counter::Hit) + self.counters.sum(Counter::Miss),
-                ghost_misses,
-            );
+            self.climber.observe(requests, ghost_misses);
         }
     }
 
