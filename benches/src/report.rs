@@ -374,9 +374,13 @@ fn memo_section(out: &mut String, r: &MemoResult) {
         "## 6. Memoized call\n\nA memoized `fn f(a: u64, b: &str) -> u64` (a few arithmetic operations over `a` and `b.len()`) \
          called with {} distinct argument pairs (`b` 8–20 bytes), warmed so that every timed call is a hit; \
          uniformly random pairs from a precomputed array, {} calls per thread per round, {} rounds, all threads calling \
-         the same function (one shared cache). ns per call, per thread. `plain call` is the function without memoization \
+         the same function (one shared cache). Within a round the functions take turns on {} slices of the calls \
+         (order rotated each slice). ns per call, per thread. `plain call` is the function without memoization \
          (the floor); `÷ cached ttl` is the row's value divided by `cached` with `ttl_secs`'s.\n",
-        r.pairs, r.calls_per_thread, r.rounds
+        r.pairs,
+        r.calls_per_thread,
+        r.rounds,
+        crate::workloads::SLICES
     );
     let mut header = vec!["function".to_string()];
     for &t in &r.threads {

@@ -74,13 +74,23 @@ pub fn run(sizes: &Sizes, rows: &[Memo]) -> MemoResult {
     let mut samples = vec![vec![Vec::new(); sizes.memo_threads.len()]; rows.len()];
     let mut wrong = vec![false; rows.len()];
     for round in 0..sizes.rounds {
-        // Rotate the order every round so slow drift on a noisy machine is spread evenly.
-        for i in 0..rows.len() {
-            let idx = (i + round) % rows.len();
-            for (ti, &threads) in sizes.memo_threads.iter().enumerate() {
-                let (ns, got) = time_calls(rows[idx], &pairs, &calls[..threads]);
-                samples[idx][ti].push(ns);
-                if got != sums[..threads] && !wrong[idx] {
+        for (ti, &threads) in sizes.memo_threads.iter().enumerate() {
+            // Per row: the sum over slices of (per-thread ns/call x slice length), and each
+            // thread's sum of results.
+            let mut weighted_ns = vec![0.0; rows.len()];
+            let mut got = vec![vec![0u64; threads]; rows.len()];
+            super::take_turns(rows.len(), sizes.memo_calls, round, |idx, slice| {
+                let inputs: Vec<&[u32]> =
+                    calls[..threads].iter().map(|c| &c[slice.clone()]).collect();
+                let (ns, slice_sums) = time_calls(rows[idx], &pairs, &inputs);
+                weighted_ns[idx] += ns * slice.len() as f64;
+                for (total, part) in got[idx].iter_mut().zip(slice_sums) {
+                    *total = total.wrapping_add(part);
+                }
+            });
+            for idx in 0..rows.len() {
+                samples[idx][ti].push(weighted_ns[idx] / sizes.memo_calls as f64);
+                if got[idx] != sums[..threads] && !wrong[idx] {
                     wrong[idx] = true;
                     notes.push(format!(
                         "{}: returned a different result from the plain call at {} thread(s)",
@@ -129,8 +139,8 @@ pub fn run(sizes: &Sizes, rows: &[Memo]) -> MemoResult {
 
 /// Runs one `call_loop` per index array, each on its own thread, all released together
 /// (see [`super::time_threads`]). Returns per-thread ns per call and each thread's sum.
-fn time_calls(row: Memo, pairs: &[(u64, String)], calls: &[Vec<u32>]) -> (f64, Vec<u64>) {
-    super::time_threads(calls, Vec::len, |c| row.call_loop(pairs, c))
+fn time_calls(row: Memo, pairs: &[(u64, String)], calls: &[&[u32]]) -> (f64, Vec<u64>) {
+    super::time_threads(calls, |c| c.len(), |c| row.call_loop(pairs, c))
 }
 
 #[cfg(test)]
