@@ -64,9 +64,9 @@ const MAX_PREALLOCATED: usize = 1024;
 /// interval, and in [`cleanup_expired`](Self::cleanup_expired).
 ///
 /// A segment that needs room while it may hold expired entries sweeps them out first,
-/// unless it last swept less than a second ago *and* fewer inserts ago than half its
-/// entries: a sweep reads the whole segment, so that is what keeps its cost at a few
-/// probes per insert. Between such sweeps, an expired entry the policy comes across as a
+/// unless its last sweep was both less than a second ago and fewer inserts ago than half
+/// the entries it holds: a sweep reads the whole segment, and that limit keeps sweeping at
+/// a few probes per insert. Between sweeps, an expired entry that the policy meets as a
 /// candidate or a victim is removed as expired, in place of a live one.
 ///
 /// # Locking
