@@ -820,9 +820,11 @@ pub(crate) struct FrequencySketch {
     requests_at_halving: u64,
 }
 
-/// Doorkeeper bits per entry: 16 (2 bytes), capped at [`MAX_DOOR_BITS`]. Measured with the
-/// other settings of this file (BENCHMARKS.md workloads; score as misses / summed deficit
-/// to target, 3 and 5 hash seeds): no doorkeeper 8 / -8.47 and 7 / -8.37, 16 bits 7 / -5.99
+/// Doorkeeper bits per entry: 16 (2 bytes), capped at [`MAX_DOOR_BITS`] (64 in segments of
+/// [`MEDIUM_SEGMENT`] to [`LARGE_SEGMENT`] entries, see
+/// [`MEDIUM_SEGMENT_DOOR_BITS_PER_ENTRY`]). Measured with the other settings of this file
+/// (BENCHMARKS.md workloads; score as misses / summed deficit to target, 3 and 5 hash
+/// seeds): no doorkeeper 8 / -8.47 and 7 / -8.37, 16 bits 7 / -5.99
 /// and 6 / -6.19. With halving at 20 x capacity: 32 bits lose `cs` C=1000 (-2.3 below
 /// target with 5 seeds, against -1.1), 8 bits leave Zipf s=0.8 C=1000 0.6 short.
 const DOOR_BITS_PER_ENTRY: u64 = 16;
@@ -847,6 +849,47 @@ const MAX_DOOR_BITS: u64 = 1 << 16;
 /// to -1.5 at 10 and 20, `gli` -0.3 at 15 (below target with 5 seeds), `cs` -0.5 / -1.2 at
 /// 10 / 12; 18 is the only one that loses no point more than 0.35 with 5 seeds.
 const SMALL_SEGMENT_SAMPLE_FACTOR: u64 = 18;
+/// Segments of this capacity up to [`LARGE_SEGMENT`] have a larger doorkeeper
+/// ([`MEDIUM_SEGMENT_DOOR_BITS_PER_ENTRY`]) and a shorter halving period
+/// ([`MEDIUM_SEGMENT_SAMPLE_FACTOR`]). On 2 cores these are the segments of every cache of
+/// 512 entries (the cache's minimum segment capacity) to 16k entries: one segment below
+/// 1024 entries, then 2-16 segments of 512-1023 entries.
+const MEDIUM_SEGMENT: u64 = 512;
+/// Doorkeeper bits per entry in segments of [`MEDIUM_SEGMENT`] to [`LARGE_SEGMENT`]
+/// entries: 64, so 32768-65536 bits (4-8 KiB per segment, up to 128 KiB for a cache of 16k
+/// entries; larger segments are capped at [`MAX_DOOR_BITS`] as before, so a 1M-entry cache is
+/// unchanged). Under a long tail such a segment sees many more distinct keys per halving
+/// than it holds: on Zipf s=0.8 at C=1000 (one segment) 16 bits per entry were 73% set when
+/// the sketch halved, so about three in four first sightings of a one-off key passed as seen
+/// and reached the counters. That noise let keys of the tail tie with or beat resident keys
+/// of rank 300-1500 (of the 1000 most popular keys, ours held those of rank 600-1000 42% of
+/// the time, quick_cache 51%; 19.3% hits against quick_cache's 20.0% once settled). At 64
+/// bits the doorkeeper is 30% set at halvings, and those keys are held 52% of the time.
+/// A doorkeeper that absorbs more first misses also makes fewer additions, which lengthened
+/// the halving period in requests (29k -> 45k requests at Zipf s=0.8 C=1000): alone, the
+/// larger doorkeeper lost `zigzag` C=1000 0.54 (0.05 above target) and `OLTP` C=1000 1.0,
+/// hence the shorter period below (33k requests there).
+///
+/// Measured with the factor below (BENCHMARKS.md workloads, 8 / 12 random hash seeds):
+/// 0 misses before and after; Zipf s=0.8 C=1000 +0.56 / +0.55 (19.21 -> 19.76, target
+/// 19.13; 19.74-19.77 per seed, 19.18-19.24 before), s=0.99 C=1000 +0.1, s=0.8 C=10000
+/// +0.1, `OLTP` C=512 / 1000 / 2000 +0.06 / +0.93 / +0.32 (+0.18 / +0.79 / +0.29),
+/// `multi3` C=1000 +0.53, `ps` C=1000 +0.37, `multi1` / `multi2` C=1000 +0.2 / +0.14,
+/// `gli` / `cs` / `scan` C=1000 -0.13 / -0.14 / -0.11 (2.2 / 3.2 / 0.26 above target),
+/// `sprite` C=1000 +0.02 / +0.07 (+0.05 over 24 seeds); no point below 512 entries per
+/// segment or above 1024 moves. In segments of 257-511 entries too (C=500), 64 or 32 bits
+/// with 15-25 x lose `zigzag` 0.28-0.58 and 32 bits `ps` 0.38; 32 bits per entry (with
+/// 15 x) gain Zipf s=0.8 C=1000 only 0.19.
+const MEDIUM_SEGMENT_DOOR_BITS_PER_ENTRY: u64 = 64;
+/// The halving period of segments of [`MEDIUM_SEGMENT`] to [`LARGE_SEGMENT`] entries, in
+/// additions (25 x capacity elsewhere above [`SMALL_SEGMENT`]): shorter, because their larger
+/// doorkeeper lets fewer first misses through as additions (see
+/// [`MEDIUM_SEGMENT_DOOR_BITS_PER_ENTRY`]). Measured with that doorkeeper (8 random hash
+/// seeds): 25 x loses `zigzag` C=1000 0.54 and `OLTP` C=1000 0.97; 20 x `OLTP` C=1000 0.32;
+/// 12 x `sprite` C=1000 0.26 (0.01 above target) and gains Zipf s=0.8 C=1000 only 0.43;
+/// 15 x and 18 x lose no point more than 0.14 and gain it 0.56 / 0.59, and 15 x gains
+/// `OLTP` C=1000 0.93 (18 x: 0.52).
+const MEDIUM_SEGMENT_SAMPLE_FACTOR: u64 = 15;
 /// Segments above this capacity also halve once [`LARGE_SEGMENT_REQUEST_FACTOR`] x capacity
 /// of their requests have passed since the last halving, if their additions have not made
 /// them halve sooner. On 2 cores these are the segments of caches above 16k entries (16
@@ -897,8 +940,13 @@ impl FrequencySketch {
             .unwrap_or(usize::MAX)
             .clamp(2, MAX_SKETCH_BLOCKS)
             .next_power_of_two();
+        let medium = (MEDIUM_SEGMENT..=LARGE_SEGMENT).contains(&capacity);
         let door_bits = capacity
-            .saturating_mul(DOOR_BITS_PER_ENTRY)
+            .saturating_mul(if medium {
+                MEDIUM_SEGMENT_DOOR_BITS_PER_ENTRY
+            } else {
+                DOOR_BITS_PER_ENTRY
+            })
             .clamp(64, MAX_DOOR_BITS)
             .next_power_of_two();
         Self {
@@ -917,10 +965,13 @@ impl FrequencySketch {
             // against 30 x's 7 / -6.62 and 6 / -6.85 (`sprite` C=100 +0.15 to +0.2,
             // `zigzag` C=1000 +0.3 to +0.5); 20 x sums less deficit (-4.98, -5.72) but misses
             // Zipf s=0.8 C=1000 by 0.1, 15 x by 0.3.
-            // Small segments: see `SMALL_SEGMENT_SAMPLE_FACTOR`.
+            // Small segments: see `SMALL_SEGMENT_SAMPLE_FACTOR`; medium ones,
+            // `MEDIUM_SEGMENT_SAMPLE_FACTOR`.
             sample_size: capacity
                 .saturating_mul(if capacity <= SMALL_SEGMENT {
                     SMALL_SEGMENT_SAMPLE_FACTOR
+                } else if medium {
+                    MEDIUM_SEGMENT_SAMPLE_FACTOR
                 } else {
                     25
                 })
@@ -1105,8 +1156,15 @@ mod tests {
 
     #[test]
     fn doorkeeper_absorbs_first_misses_until_halving() {
-        let mut sketch = FrequencySketch::new(1000);
-        assert_eq!(sketch.door.len() as u64 * 64, 16_384);
+        let mut sketch = FrequencySketch::new(1000); // medium: 64 bits per entry
+        assert_eq!(sketch.door.len() as u64 * 64, 65_536);
+        assert_eq!(sketch.sample_size, 1000 * MEDIUM_SEGMENT_SAMPLE_FACTOR);
+        for (capacity, bits, sample) in [(500, 8192, 500 * 25), (600, 65_536, 600 * 15)] {
+            let other = FrequencySketch::new(capacity);
+            assert_eq!(other.door.len() as u64 * 64, bits);
+            assert_eq!(other.sample_size, sample);
+        }
+        assert_eq!(FrequencySketch::new(2000).sample_size, 2000 * 25);
         sketch.record_miss(42);
         assert_eq!(sketch.estimate(42), 0);
         sketch.record_miss(42);
