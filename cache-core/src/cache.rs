@@ -1065,31 +1065,6 @@ where
             .map(|guard| &mut **guard)
     }
 
-    #[inline]
-    fn probe(&mut self, hash: u64, key: &K, now: Tick, take_count: bool) -> Probe {
-        let Some(table) = self.table(hash) else {
-            return Probe::Absent;
-        };
-        match table.get(hash, |(k, _)| k == key) {
-            None => Probe::Absent,
-            Some((_, entry)) => {
-                let entry = entry.get();
-                if entry.is_expired(now) {
-                    Probe::Expired
-                } else {
-                    Probe::Live {
-                        accesses: if take_count {
-                            entry.take_access_count()
-                        } else {
-                            0
-                        },
-                        deadline: entry.deadline(),
-                    }
-                }
-            }
-        }
-    }
-
     /// Removes `key`'s entry, returning its weight.
     #[inline]
     fn take(&mut self, hash: u64, key: &K) -> Option<u64> {
@@ -1117,8 +1092,14 @@ where
         self.cache.hash_of(key)
     }
 
-    fn inspect(&mut self, key: &K, hash: u64, now: Tick, take_count: bool) -> Probe {
-        self.probe(hash, key, now, take_count)
+    fn inspect(&mut self, key: &K, hash: u64, now: Tick) -> Probe {
+        let Some(table) = self.table(hash) else {
+            return Probe::Absent;
+        };
+        match table.get(hash, |(k, _)| k == key) {
+            None => Probe::Absent,
+            Some((_, entry)) => probe_entry(entry.get(), now, false),
+        }
     }
 
     #[inline]
@@ -1140,16 +1121,9 @@ where
             let Some(decide) = decide.take() else {
                 return false;
             };
-            let entry = entry.get();
-            expired = entry.is_expired(now);
-            decide(if expired {
-                Probe::Expired
-            } else {
-                Probe::Live {
-                    accesses: entry.take_access_count(),
-                    deadline: entry.deadline(),
-                }
-            })
+            let probe = probe_entry(entry.get(), now, true);
+            expired = probe == Probe::Expired;
+            decide(probe)
         })?;
         let weight = self.cache.weigh(&key, &entry.into_inner().value);
         let cause = if expired {
@@ -1171,6 +1145,24 @@ where
             1,
         );
         Some(weight)
+    }
+}
+
+/// What the policy sees of a stored entry at `now`; with `take_count`, a live entry's access
+/// count is also taken (reset).
+#[inline]
+fn probe_entry<V>(entry: &Entry<V>, now: Tick, take_count: bool) -> Probe {
+    if entry.is_expired(now) {
+        Probe::Expired
+    } else {
+        Probe::Live {
+            accesses: if take_count {
+                entry.take_access_count()
+            } else {
+                0
+            },
+            deadline: entry.deadline(),
+        }
     }
 }
 

@@ -28,8 +28,8 @@ pub(crate) trait Store<K> {
     /// The map's hash of `key`. The policy hashes each key it handles once and passes the
     /// hash to the methods below, which would otherwise hash it again.
     fn hash_key(&mut self, key: &K) -> u64;
-    /// Looks at `key`'s entry; with `take_count` also takes (resets) its access count.
-    fn inspect(&mut self, key: &K, hash: u64, now: Tick, take_count: bool) -> Probe;
+    /// Looks at `key`'s entry, leaving its access count as it is.
+    fn inspect(&mut self, key: &K, hash: u64, now: Tick) -> Probe;
     /// Removes `key`'s entry and returns its weight, or `None` if it was absent.
     fn remove_entry(&mut self, key: &K, hash: u64, cause: Removal) -> Option<u64>;
     /// Inspects `key` (taking its access count) and removes it if `decide` says so, in one
@@ -398,7 +398,7 @@ impl<K> Segment<K> {
         for queue in [&mut self.window, &mut self.main] {
             queue.retain(|key| {
                 let hash = store.hash_key(key);
-                match store.inspect(key, hash, now, false) {
+                match store.inspect(key, hash, now) {
                     Probe::Absent => false,
                     Probe::Expired => {
                         if let Some(weight) = store.remove_entry(key, hash, Removal::Expired) {
@@ -431,7 +431,7 @@ impl<K> Segment<K> {
         for queue in [&mut self.window, &mut self.main] {
             queue.retain(|key| {
                 let hash = store.hash_key(key);
-                store.inspect(key, hash, now, false) != Probe::Absent
+                store.inspect(key, hash, now) != Probe::Absent
             });
         }
     }
